@@ -1,0 +1,85 @@
+/**
+ * Storage connection. PostgreSQL when DATABASE_URL is set, otherwise an
+ * embedded SQLite file under DATA_DIR. Both run the same migrations and the
+ * same repository code; dialect differences stay inside core/db.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { redactUrl } from '../config.js';
+import { migrationSource } from './migrations/index.js';
+
+export type Db = Knex;
+export type DbOrTx = Knex | Knex.Transaction;
+
+export interface DbOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** PostgreSQL schema to use (tests give each suite its own). */
+  searchPath?: string;
+  poolMax?: number;
+}
+
+export interface DbInfo {
+  driver: 'sqlite' | 'postgresql';
+  /** Where the data lives, with any password removed. */
+  location: string;
+}
+
+export function describeDb(options: DbOptions): DbInfo {
+  if (options.databaseUrl) return { driver: 'postgresql', location: redactUrl(options.databaseUrl) };
+  return { driver: 'sqlite', location: path.join(options.dataDir, 'switchyard.sqlite') };
+}
+
+export function createDb(options: DbOptions): Db {
+  if (options.databaseUrl) {
+    return knexFactory({
+      client: 'pg',
+      connection: options.databaseUrl,
+      searchPath: options.searchPath ? [options.searchPath] : undefined,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    });
+  }
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path.join(options.dataDir, 'switchyard.sqlite') },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        // WAL lets readers (other CLI processes) work while the hub writes;
+        // foreign keys are off by default in SQLite.
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+export function isPostgres(db: DbOrTx): boolean {
+  return db.client.config.client === 'pg';
+}
+
+/** True when the error is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Dates come back as Date (pg) or epoch milliseconds (SQLite); the API speaks ISO 8601. */
+export function toIso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number') return new Date(value).toISOString();
+  const asNumber = Number(value);
+  return Number.isFinite(asNumber) ? new Date(asNumber).toISOString() : new Date(String(value)).toISOString();
+}

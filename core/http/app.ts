@@ -1,0 +1,68 @@
+/**
+ * The Koa application: request context, metrics, error mapping, per-IP rate
+ * limit, then the routers built from route declarations. Features contribute
+ * route groups; the app knows none of them by name.
+ */
+import Koa from 'koa';
+import type { Middleware } from 'koa';
+import type { Registry } from 'prom-client';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { HubError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { buildApiRouter } from './api-router.js';
+import type { RouteSpec } from './route.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { httpMetrics } from './middleware/metrics.js';
+import { limitByIp, limitByPrincipal } from './middleware/rate-limit.js';
+import { requestContext } from './middleware/request-context.js';
+
+export interface RouteGroup {
+  prefix: string;
+  routes: RouteSpec[];
+}
+
+export interface AppOptions {
+  logger: Logger;
+  metrics: Registry;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  authenticate: Middleware;
+  ipLimiter: RateLimiterAbstract;
+  principalLimiter: RateLimiterAbstract;
+  /** Served before the API routers, e.g. static dashboard files or raw webhook routes. */
+  extraMiddleware?: Middleware[];
+  groups: RouteGroup[];
+}
+
+/** Operational paths stay reachable for probes even when a client is rate limited. */
+const unlimitedPaths = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function createApp(options: AppOptions): Koa {
+  const app = new Koa({ proxy: options.trustProxy });
+  app.silent = true; // errors are logged by errorHandler, with the request id
+  app.use(requestContext(options.logger));
+  app.use(httpMetrics(options.metrics));
+  app.use(errorHandler());
+  const ipLimit = limitByIp(options.ipLimiter);
+  app.use((ctx, next) => (unlimitedPaths.has(ctx.path) ? next() : ipLimit(ctx, next)));
+  for (const mw of options.extraMiddleware ?? []) app.use(mw);
+
+  for (const group of options.groups) {
+    const router = buildApiRouter({
+      prefix: group.prefix,
+      routes: group.routes,
+      authenticate: options.authenticate,
+      limitByPrincipal: limitByPrincipal(options.principalLimiter),
+      bodyLimitBytes: options.bodyLimitBytes,
+    });
+    app.use(router.routes());
+    app.use(
+      router.allowedMethods({
+        throw: true,
+        methodNotAllowed: () => new HubError('HUB_ERR_HTTP_METHOD_NOT_ALLOWED'),
+        notImplemented: () => new HubError('HUB_ERR_HTTP_METHOD_NOT_ALLOWED'),
+      }),
+    );
+  }
+  return app;
+}

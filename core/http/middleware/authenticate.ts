@@ -1,0 +1,55 @@
+/**
+ * Resolves the caller to a Principal. API keys (`X-Api-Key: sy_...` or
+ * `Authorization: Bearer sy_...`) are checked by hash against storage with a
+ * short cache; any other bearer token is a JWT verified by koa-jwt with the
+ * pre-built HS256 key. Missing or bad credentials are 401, never a fallthrough.
+ */
+import type { Context, Middleware, Next } from 'koa';
+import koaJwt from 'koa-jwt';
+import type { KeyObject } from 'node:crypto';
+import { HubError } from '../../errors.js';
+import { looksLikeApiKey, type ApiKeyVerifier } from '../../auth/api-keys.js';
+import { isJwtClaims } from '../../auth/jwt.js';
+import type { Principal } from '../../auth/principal.js';
+
+function bearerToken(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new HubError('HUB_ERR_AUTH_INVALID', { message: 'The Authorization header must be "Bearer <token>"' });
+  return match[1];
+}
+
+export function createAuthenticator(apiKeys: ApiKeyVerifier, jwtKey: KeyObject): Middleware {
+  const verifyJwt = koaJwt({
+    secret: jwtKey as unknown as string,
+    algorithms: ['HS256'],
+    passthrough: true,
+    key: 'jwt',
+    getToken: (ctx: Context) => bearerToken(ctx) ?? null,
+  });
+
+  return async function authenticate(ctx: Context, next: Next) {
+    const headerKey = ctx.get('x-api-key');
+    const bearer = headerKey ? undefined : bearerToken(ctx);
+    const token = headerKey || bearer;
+    if (!token) throw new HubError('HUB_ERR_AUTH_MISSING', { message: 'Send an API key (X-Api-Key) or a bearer token' });
+
+    if (headerKey || looksLikeApiKey(token)) {
+      const principal = await apiKeys.verify(token);
+      if (!principal) throw new HubError('HUB_ERR_AUTH_INVALID', { message: 'The API key is invalid or revoked' });
+      ctx.state.principal = principal;
+      return next();
+    }
+
+    await verifyJwt(ctx, async () => {});
+    const claims: unknown = ctx.state.jwt;
+    if (ctx.state.jwtOriginalError || !isJwtClaims(claims)) {
+      const expired = (ctx.state.jwtOriginalError as Error | undefined)?.name === 'TokenExpiredError';
+      throw new HubError('HUB_ERR_AUTH_INVALID', { message: expired ? 'The token has expired' : 'The token is invalid' });
+    }
+    const principal: Principal = { tenantId: claims.tenant, scopes: new Set(claims.scopes), subject: `jwt:${claims.sub}`, kind: 'jwt' };
+    ctx.state.principal = principal;
+    return next();
+  };
+}
