@@ -5,11 +5,11 @@ import { createHub } from '../hub.js';
 export async function startCommand(config: Readonly<Config>): Promise<void> {
   const hub = createHub(config);
   const shutdown = (signal: string) => {
-    hub.logger.info({ signal }, 'signal received');
+    hub.runtime.logger.info({ signal }, 'signal received');
     hub.stop().then(
       () => process.exit(0),
       (err) => {
-        hub.logger.error({ err }, 'shutdown failed');
+        hub.runtime.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -19,7 +19,7 @@ export async function startCommand(config: Readonly<Config>): Promise<void> {
   try {
     await hub.start();
   } catch (err) {
-    hub.logger.fatal({ err }, 'hub failed to start');
+    hub.runtime.logger.fatal({ err }, 'hub failed to start');
     await hub.stop().catch(() => undefined);
     process.exit(1);
   }

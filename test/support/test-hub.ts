@@ -36,8 +36,8 @@ export async function startTestHub(database: TestDatabase, env: Record<string, s
     url,
     stop: () => hub.stop(),
     async tenant(slug, scopes = ['*']) {
-      const tenant = await new TenantsRepo(hub.db).ensure(slug);
-      const { key } = await createApiKey(hub.db, tenant.id, 'test', scopes);
+      const tenant = await new TenantsRepo(hub.runtime.db).ensure(slug);
+      const { key } = await createApiKey(hub.runtime.db, tenant.id, 'test', scopes);
       return { tenantId: tenant.id, key };
     },
     api(path, init = {}) {
