@@ -7,7 +7,6 @@ import Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Registry } from 'prom-client';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { buildApiRouter } from './api-router.js';
 import type { RouteSpec } from './route.js';
@@ -56,13 +55,7 @@ export function createApp(options: AppOptions): Koa {
       bodyLimitBytes: options.bodyLimitBytes,
     });
     app.use(router.routes());
-    app.use(
-      router.allowedMethods({
-        throw: true,
-        methodNotAllowed: () => new HubError('HUB_ERR_HTTP_METHOD_NOT_ALLOWED'),
-        notImplemented: () => new HubError('HUB_ERR_HTTP_METHOD_NOT_ALLOWED'),
-      }),
-    );
+    app.use(router.allowedMethods());
   }
   return app;
 }

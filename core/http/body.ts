@@ -6,7 +6,7 @@
  */
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import contentType from 'content-type';
+import { parse as parseContentType } from 'content-type';
 import sjson from 'secure-json-parse';
 import { HubError } from '../errors.js';
 
@@ -32,7 +32,7 @@ export function mediaType(ctx: Context): string | undefined {
   const header = ctx.get('content-type');
   if (!header) return undefined;
   try {
-    return contentType.parse(header).type;
+    return parseContentType(header).type;
   } catch {
     return undefined;
   }
@@ -44,6 +44,14 @@ export function decodeUtf8(raw: Buffer): string {
   } catch (err) {
     throw new HubError('HUB_ERR_HTTP_MALFORMED_BODY', { message: 'The request body is not valid UTF-8', cause: err });
   }
+}
+
+/** PostgreSQL text cannot hold U+0000, so such strings are refused at the door for both dialects. */
+function refuseNul(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw new HubError('HUB_ERR_HTTP_MALFORMED_BODY', { message: 'Strings must not contain NUL (U+0000) characters' });
+  }
+  return value;
 }
 
 export async function readJsonBody(ctx: Context, limitBytes: number): Promise<unknown> {
@@ -59,8 +67,9 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   const text = decodeUtf8(raw);
   if (text.trim() === '') throw new HubError('HUB_ERR_HTTP_MALFORMED_BODY', { message: 'The request body is empty' });
   try {
-    return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return sjson.parse(text, refuseNul, { protoAction: 'error', constructorAction: 'error' });
   } catch (err) {
+    if (err instanceof HubError) throw err;
     const reason = err instanceof SyntaxError ? err.message : 'forbidden prototype key';
     throw new HubError('HUB_ERR_HTTP_MALFORMED_BODY', { message: `The request body is not acceptable JSON: ${reason}`, cause: err });
   }

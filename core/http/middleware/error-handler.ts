@@ -31,8 +31,10 @@ export function errorHandler(): Middleware {
   return async function errorHandlerMiddleware(ctx: Context, next: Next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new HubError('HUB_ERR_HTTP_ROUTE_NOT_FOUND', { message: `No route for ${ctx.method} ${ctx.path}` });
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new HubError('HUB_ERR_HTTP_ROUTE_NOT_FOUND', { message: `No route for ${ctx.method} ${ctx.path}` });
+        // The router answers 405/501 with an Allow header and no body.
+        if (ctx.status === 405 || ctx.status === 501) throw new HubError('HUB_ERR_HTTP_METHOD_NOT_ALLOWED', { message: `${ctx.method} is not allowed on ${ctx.path}` });
       }
     } catch (err) {
       const hubError = toHubError(err);

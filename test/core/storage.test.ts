@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { createDb, migrateLatest, isUniqueViolation, type Db } from '../../core/db/knex.js';
+import { TenantsRepo } from '../../core/db/repos/tenants-repo.js';
+import { SitesRepo } from '../../core/db/repos/sites-repo.js';
+import { ApiKeysRepo } from '../../core/db/repos/api-keys-repo.js';
+import { createApiKey, hashApiKey } from '../../core/auth/api-keys.js';
+import { forEachDialect } from '../support/databases.js';
+
+forEachDialect('storage', (database) => {
+  let db: Db;
+
+  before(async function () {
+    const d = database();
+    db = createDb({ databaseUrl: d.databaseUrl, dataDir: d.dataDir, searchPath: d.searchPath });
+    await migrateLatest(db);
+  });
+  after(async () => db.destroy());
+
+  it('migrations are idempotent', async function () {
+    expect(await migrateLatest(db)).to.deep.equal([]);
+  });
+
+  it('tenants: ensure creates once and finds again', async function () {
+    const repo = new TenantsRepo(db);
+    const a = await repo.ensure('acme');
+    const again = await repo.ensure('acme');
+    expect(again.id).to.equal(a.id);
+    expect(a.createdAt).to.match(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('sites are filtered by tenant on every operation', async function () {
+    const tenants = new TenantsRepo(db);
+    const a = await tenants.ensure('site-a');
+    const b = await tenants.ensure('site-b');
+    const sites = new SitesRepo(db);
+    const siteA = await sites.create(a.id, { name: 'A', domain: 'A.example.com', tags: ['x'] });
+    expect(siteA.domain).to.equal('a.example.com');
+    expect(await sites.get(b.id, siteA.id)).to.equal(undefined);
+    expect(await sites.update(b.id, siteA.id, { name: 'stolen' })).to.equal(undefined);
+    expect(await sites.remove(b.id, siteA.id)).to.equal(false);
+    expect((await sites.list(b.id, { limit: 10, offset: 0 })).total).to.equal(0);
+    const listed = await sites.list(a.id, { limit: 10, offset: 0 });
+    expect(listed.total).to.equal(1);
+    expect(listed.items[0]).to.deep.include({ name: 'A', tags: ['x'] });
+  });
+
+  it('a duplicate domain for the same tenant is a unique violation on both dialects', async function () {
+    const t = await new TenantsRepo(db).ensure('dupes');
+    const sites = new SitesRepo(db);
+    await sites.create(t.id, { name: 'one', domain: 'dup.example.com' });
+    let caught: unknown;
+    try {
+      await sites.create(t.id, { name: 'two', domain: 'dup.example.com' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isUniqueViolation(caught)).to.equal(true);
+  });
+
+  it('api keys are stored as hashes only and revocation hides them', async function () {
+    const t = await new TenantsRepo(db).ensure('keys');
+    const { key, record } = await createApiKey(db, t.id, 'k', ['sites:read']);
+    const rows = await db('api_keys').where({ id: record.id });
+    expect(JSON.stringify(rows)).to.not.include(key.split('_')[2]);
+    expect(rows[0].key_hash).to.equal(hashApiKey(key));
+    const repo = new ApiKeysRepo(db);
+    expect((await repo.findActiveByHash(hashApiKey(key)))?.id).to.equal(record.id);
+    expect(await repo.revoke(t.id, record.id)).to.equal(true);
+    expect(await repo.findActiveByHash(hashApiKey(key))).to.equal(undefined);
+    expect(await repo.revoke(t.id, record.id)).to.equal(false);
+  });
+
+  it('SQL-looking strings are stored literally', async function () {
+    const t = await new TenantsRepo(db).ensure('sql');
+    const name = "x'); DROP TABLE sites; --";
+    const site = await new SitesRepo(db).create(t.id, { name, domain: 'sql.example.com' });
+    expect((await new SitesRepo(db).get(t.id, site.id))?.name).to.equal(name);
+    expect(await db.schema.hasTable('sites')).to.equal(true);
+  });
+});
