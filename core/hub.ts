@@ -19,7 +19,14 @@ import { systemRoutes } from './http/routes/system-routes.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { keysRoutes } from './http/routes/keys-routes.js';
 import { sitesRoutes } from './http/routes/sites-routes.js';
+import { pluginsRoutes } from './http/routes/plugins-routes.js';
+import { pipelinesRoutes } from './http/routes/pipelines-routes.js';
+import { runsRoutes } from './http/routes/runs-routes.js';
+import { startHubWorker } from './pipelines/hub-worker.js';
+import { createWebhooks } from '../webhooks/feature.js';
 import { hubVersion } from './version.js';
+import { attachRealtime, type Realtime } from './realtime/realtime-server.js';
+import { dashboardStatic } from './realtime/dashboard-static.js';
 
 export type HubOptions = RuntimeOptions;
 
@@ -27,6 +34,8 @@ export interface Hub {
   runtime: Runtime;
   app: Koa;
   server: http.Server;
+  /** Socket.IO rooms on `server` (core/realtime). */
+  realtime: Realtime;
   /** Migrates, then listens; resolves with the bound port. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -57,6 +66,12 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
     }),
   };
   groups.push(systemGroup, apiGroup);
+  groups.push({ prefix: '/api/v1', routes: pluginsRoutes({ plugins: runtime.plugins }) });
+  groups.push({ prefix: '/api/v1', routes: [...pipelinesRoutes({ runtime }), ...runsRoutes({ runtime })] });
+  // Inbound webhooks, their inbox/ledger/rules/subscriptions API, the outbox relay and outbound deliveries.
+  const webhooks = createWebhooks(runtime);
+  groups.push({ prefix: '/api/v1', routes: webhooks.apiRoutes }, { prefix: '/webhooks', routes: webhooks.inboundRoutes });
+  runtime.closers.push(() => webhooks.stop());
 
   const app = createApp({
     logger,
@@ -67,20 +82,32 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
     ipLimiter: createLimiter({ name: 'ip', pointsPerMinute: config.rateLimitPerIp, redis }),
     principalLimiter: createLimiter({ name: 'principal', pointsPerMinute: config.rateLimitPerKey, redis }),
     groups,
+    extraMiddleware: [dashboardStatic()],
   });
+  let shuttingDown = false;
   const server = http.createServer(app.callback());
+  // Responses sent while shutting down tell clients not to reuse the connection.
+  server.prependListener('request', (_req, res) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+  });
   // Keep-alive clients (load balancers, dashboards) reuse connections; the
   // headers timeout still bounds slow-loris clients.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const realtime = attachRealtime({ runtime, server, apiKeys, jwtKey: key });
 
   let stopping: Promise<void> | undefined;
 
   return {
-    runtime, app, server,
+    runtime, app, server, realtime,
     async start() {
       const applied = await runtime.migrate();
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      // A plugin that fails to load or start is reported by the registry; it never stops the hub.
+      await runtime.plugins.start();
+      // Embedded mode runs pipelines in this process (see RUN_WORKER_IN_HUB).
+      startHubWorker(runtime);
+      webhooks.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -91,7 +118,10 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
     },
     stop() {
       stopping ??= (async () => {
+        shuttingDown = true;
         logger.info('shutting down: no new connections, finishing in-flight requests');
+        // Upgraded websocket connections would hold server.close() open: end them first.
+        await realtime.close();
         await new Promise<void>((resolve) => {
           if (!server.listening) return resolve();
           const timer = setTimeout(() => {
@@ -99,8 +129,12 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
             server.closeAllConnections();
           }, config.shutdownTimeoutMs);
           timer.unref();
+          // Keep-alive sockets that go idle after their last response would hold
+          // close() open until the client drops them; close them as they idle.
+          const sweeper = setInterval(() => server.closeIdleConnections(), 100);
           server.close(() => {
             clearTimeout(timer);
+            clearInterval(sweeper);
             resolve();
           });
           server.closeIdleConnections();

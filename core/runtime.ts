@@ -12,6 +12,9 @@ import { createLogger, type Logger } from './logger.js';
 import { createDb, describeDb, migrateLatest, type Db, type DbInfo } from './db/knex.js';
 import { LocalEventBus, type EventBus } from './events.js';
 import type { ReadinessCheck } from './readiness.js';
+import { createQueueDriver, type QueueDriver } from './queue/index.js';
+import { PluginRegistry } from './plugins/registry.js';
+import { keyringFromConfig } from './secrets/master-keys.js';
 
 export interface RuntimeOptions {
   logger?: Logger;
@@ -27,6 +30,10 @@ export interface Runtime {
   redis?: Redis;
   metrics: Registry;
   bus: EventBus;
+  /** Job queues: bee-queue when REDIS_URL is set, in-process otherwise (core/queue). */
+  queue: QueueDriver;
+  /** Agents and connectors; `await plugins.start()` before serving work (core/plugins). */
+  plugins: PluginRegistry;
   readiness: ReadinessCheck[];
   /** Teardown steps, run last-added-first by close(). */
   closers: Array<() => Promise<void>>;
@@ -61,10 +68,16 @@ export function createRuntime(config: Readonly<Config>, options: RuntimeOptions 
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   ];
+  // Closed before Redis and the database (closers run last-added-first).
+  const queue = createQueueDriver(config, logger);
+  closers.push(async () => queue.close());
+  // Plugins tear down before the queue, Redis and the database close.
+  const plugins = new PluginRegistry({ config, logger, db, metrics, keyring: keyringFromConfig(config) });
+  closers.push(async () => plugins.stop());
   let closing: Promise<void> | undefined;
 
   return {
-    config, logger, db, dbInfo, redis, metrics, bus, readiness, closers,
+    config, logger, db, dbInfo, redis, metrics, bus, readiness, closers, queue, plugins,
     migrate: () => migrateLatest(db),
     close() {
       closing ??= (async () => {

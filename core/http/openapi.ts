@@ -4,7 +4,8 @@ import { common, type ResponseSpec } from './route.js';
 import type { JsonSchema } from './validation.js';
 
 function toOpenApiPath(prefix: string, path: string): string {
-  return prefix + path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  // `\\:` is a literal colon in koa-router paths (e.g. /runs\\:bulk), not a parameter.
+  return prefix + path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replace(/\\:/g, ':');
 }
 
 function parameters(schema: JsonSchema | undefined, where: 'path' | 'query'): unknown[] {

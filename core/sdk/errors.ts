@@ -28,3 +28,23 @@ export class AgentTimeoutError extends PluginError {
     this.name = 'AgentTimeoutError';
   }
 }
+
+/** request/send to other agents outside a pipeline run (no orchestrator to carry the message). */
+export class MessagingUnavailableError extends PluginError {
+  constructor(what: string) {
+    super('HUB_ERR_PLUGIN_MESSAGING_UNAVAILABLE', `${what} is not available here: agent messaging exists only inside a pipeline run`, { retryable: false });
+    this.name = 'MessagingUnavailableError';
+  }
+}
+
+/**
+ * A failure of ctx.http: the target was refused (HUB_ERR_PLUGIN_HTTP_BLOCKED),
+ * did not answer in time (HUB_ERR_PLUGIN_HTTP_TIMEOUT) or the connection
+ * failed after the retries (HUB_ERR_PLUGIN_HTTP_FAILED).
+ */
+export class PluginHttpError extends PluginError {
+  constructor(code: 'HUB_ERR_PLUGIN_HTTP_BLOCKED' | 'HUB_ERR_PLUGIN_HTTP_TIMEOUT' | 'HUB_ERR_PLUGIN_HTTP_FAILED' | 'HUB_ERR_PLUGIN_HTTP_INVALID', message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(code, message, options);
+    this.name = 'PluginHttpError';
+  }
+}

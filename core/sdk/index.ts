@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './define.js';
 export * from './errors.js';
+export * from './testing.js';

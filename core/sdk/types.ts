@@ -39,6 +39,12 @@ export interface HttpRequestOptions {
   timeoutMs?: number;
   /** Retries on network errors, 429 and 5xx (honouring Retry-After). Default 2. */
   retries?: number;
+  /**
+   * Whether repeating the request is harmless. Defaults to true for GET, HEAD,
+   * PUT and DELETE and false for POST and PATCH, which are then retried only
+   * when the server certainly did not process them (429, connection refused).
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -48,6 +54,12 @@ export interface HttpResponse<T = unknown> {
   body: T;
 }
 
+/**
+ * Outbound HTTP for plugins. Non-2xx answers are returned (the connector's
+ * client maps them); network failures, timeouts and refused targets throw a
+ * PluginError (HUB_ERR_PLUGIN_HTTP_FAILED, _TIMEOUT, _BLOCKED). Private,
+ * loopback and link-local addresses are refused unless the operator allows them.
+ */
 export interface HttpClient {
   request<T = unknown>(url: string, options?: HttpRequestOptions): Promise<HttpResponse<T>>;
 }
@@ -76,17 +88,27 @@ export interface AgentTask<Input = unknown> {
   siteId?: string;
 }
 
+export interface ConnectorCallOptions {
+  /** Passed to the action as ctx.idempotencyKey; derive it from task.idempotencyKey for side effects with real-world cost. */
+  idempotencyKey?: string;
+}
+
 export interface AgentContext<Config = Record<string, unknown>> extends PluginContext<Config> {
-  /** Asks another agent for work and waits for its reply (or a timeout error). */
+  /**
+   * Asks another agent for work and waits for its reply (or a timeout error).
+   * Only inside a pipeline run; elsewhere it fails with HUB_ERR_PLUGIN_MESSAGING_UNAVAILABLE.
+   */
   request<T = unknown>(agentId: string, task: Omit<AgentTask, 'runId' | 'stage' | 'attempt' | 'idempotencyKey'>, options: RequestOptions): Promise<T>;
-  /** Fire-and-forget message to another agent; stored with the run. */
+  /** Fire-and-forget message to another agent; stored with the run. Only inside a pipeline run. */
   send(agentId: string, message: AgentEvent): Promise<void>;
   /** Runs a connector action for the same tenant (its credentials stay with the hub). */
-  connector<T = unknown>(connectorId: string, action: string, input: unknown): Promise<T>;
+  connector<T = unknown>(connectorId: string, action: string, input: unknown, options?: ConnectorCallOptions): Promise<T>;
 }
 
 export interface ConnectorContext<Config = Record<string, unknown>, Credentials = Record<string, unknown>> extends PluginContext<Config> {
   credentials: Credentials;
+  /** Set when the caller supplied one (e.g. an agent stage); send it to the provider where it supports idempotency. */
+  idempotencyKey?: string;
 }
 
 export interface CapabilityDefinition {
@@ -127,7 +149,35 @@ export interface RawWebhookRequest {
   body: Buffer;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+/**
+ * `malformed: true` means the request could not be parsed at all (answered 400);
+ * otherwise a failed verification is a bad or missing signature (401 when
+ * `missing`, else 403).
+ */
+export type VerifyResult = { ok: true } | { ok: false; reason: string; malformed?: boolean; missing?: boolean };
+
+/** Kinds of money movement a connector can report for the hub's sales ledger. */
+export type LedgerKind = 'sale' | 'refund' | 'chargeback' | 'rebill' | 'missed_payment';
+
+/**
+ * A money movement carried by an event. Refunds and chargebacks reverse the
+ * sale named by `reversesTransactionId`, else the latest sale of `orderId`.
+ */
+export interface LedgerEntry {
+  kind: LedgerKind;
+  /** The provider's id of this transaction (unique per network and kind). */
+  transactionId: string;
+  /** Groups a sale with its refunds, chargebacks and rebills. */
+  orderId?: string;
+  reversesTransactionId?: string;
+  /** Decimal string with a dot, e.g. `"49.00"`; never a float. Sign is decided by `kind`. */
+  amount: string;
+  /** ISO 4217 code. */
+  currency: string;
+  /** A site id or domain taken from tracking fields (custom, clickref); resolved by the hub. */
+  siteRef?: string;
+  occurredAt?: string;
+}
 
 /** A provider event in the hub's terms, e.g. type `digistore24.payment`. */
 export interface NormalizedEvent {
@@ -136,6 +186,8 @@ export interface NormalizedEvent {
   providerEventId: string;
   occurredAt?: string;
   data: Record<string, unknown>;
+  /** Set when the event moves money; the hub records it in the sales ledger. */
+  ledger?: LedgerEntry;
 }
 
 export interface WebhookReply {
@@ -149,6 +201,13 @@ export interface WebhookDefinition<Config = any, Credentials = any> {
   normalize(request: RawWebhookRequest, ctx: ConnectorContext<Config, Credentials>): Promise<NormalizedEvent[]> | NormalizedEvent[];
   /** The answer the provider expects on success (e.g. Digistore24 wants plain `OK`). */
   reply?(events: NormalizedEvent[]): WebhookReply;
+  /** HTTP methods that carry events (default `['POST']`). */
+  methods?: string[];
+  /**
+   * Answers a provider's endpoint check (e.g. Digistore24's validation `GET`)
+   * without verifying or storing anything; return undefined to handle the request normally.
+   */
+  handshake?(request: RawWebhookRequest): WebhookReply | undefined;
 }
 
 export interface ConnectorDefinition<Config = any, Credentials = any> {

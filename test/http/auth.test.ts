@@ -84,6 +84,21 @@ forEachDialect('auth', (database) => {
     expect((await h.api('/api/v1/sites', { headers: { authorization: `Bearer ${noTenant}` } })).status).to.equal(401);
   });
 
+  it('JWT: a token that verified once is still refused once it expires or when its signature is altered', async function () {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = jwt.sign({ tenant: tenantId, scopes: ['sites:read'], exp }, SECRET, { subject: 'u-cache' });
+    const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
+    expect((await h.api('/api/v1/sites', bearer(token))).status).to.equal(200);
+    expect((await h.api('/api/v1/sites', bearer(token))).status).to.equal(200); // served from the verified-token cache
+    const [head, body, sig] = token.split('.');
+    const altered = `${head}.${body}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect((await h.api('/api/v1/sites', bearer(altered))).status).to.equal(401);
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 50));
+    const late = await h.api('/api/v1/sites', bearer(token));
+    expect(late.status).to.equal(401);
+    expect((await late.json()).error.message).to.include('expired');
+  });
+
   it('a malformed Authorization header is 401', async function () {
     expect((await h.api('/api/v1/sites', { headers: { authorization: 'Basic Zm9vOmJhcg==' } })).status).to.equal(401);
   });

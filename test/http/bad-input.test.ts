@@ -8,7 +8,7 @@ import { startTestHub, type TestHub } from '../support/test-hub.js';
 
 interface Case {
   name: string;
-  body: string | Buffer;
+  body: string | Uint8Array;
   contentType?: string;
   status: number;
   code: string;
@@ -57,7 +57,7 @@ forEachDialect('bad input', (database) => {
     it(`${c.name} → ${c.status} ${c.code}, nothing stored`, async function () {
       const headers: Record<string, string> = { 'x-api-key': key };
       if (c.contentType !== '') headers['content-type'] = c.contentType ?? 'application/json';
-      const res = await fetch(`${h.url}/api/v1/sites`, { method: 'POST', headers, body: c.body });
+      const res = await fetch(`${h.url}/api/v1/sites`, { method: 'POST', headers, body: c.body as BodyInit });
       expect(res.status).to.equal(c.status);
       const body = await res.json();
       expect(body.error.code).to.equal(c.code);

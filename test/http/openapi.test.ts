@@ -14,7 +14,8 @@ function routedOperations(h: TestHub): string[] {
   for (const mw of h.hub.app.middleware as Array<{ router?: { stack: RouterLayer[] } }>) {
     for (const layer of mw.router?.stack ?? []) {
       for (const method of layer.methods.filter((m) => m !== 'HEAD')) {
-        ops.push(`${method} ${layer.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+        // `\\:` in a router path is a literal colon (e.g. /runs\\:bulk), not a parameter.
+        ops.push(`${method} ${layer.path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replace(/\\:/g, ':')}`);
       }
     }
   }

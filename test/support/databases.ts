@@ -53,8 +53,11 @@ export async function createTestDatabase(dialect: 'sqlite' | 'postgresql'): Prom
 
 export const dialects = ['sqlite', 'postgresql'] as const;
 
-/** Declares `describe(title [dialect])` for each dialect, handing the suite a getter for its database. */
-export function forEachDialect(title: string, body: (db: () => TestDatabase) => void): void {
+/**
+ * Declares `describe(title [dialect])` for each dialect, handing the suite a
+ * getter for its database and the dialect (for cases that exist on one only).
+ */
+export function forEachDialect(title: string, body: (db: () => TestDatabase, dialect: (typeof dialects)[number]) => void): void {
   for (const dialect of dialects) {
     describe(`${title} [${dialect}]`, function () {
       let database: TestDatabase | undefined;
@@ -67,7 +70,7 @@ export function forEachDialect(title: string, body: (db: () => TestDatabase) => 
       body(() => {
         if (!database) throw new Error('test database not ready');
         return database;
-      });
+      }, dialect);
     });
   }
 }

@@ -4,6 +4,11 @@
  */
 import type { Knex } from 'knex';
 import * as m001 from './001-tenants-keys-sites.js';
+import * as m002 from './002-plugin-settings.js';
+import * as m003 from './003-pipelines-runs.js';
+import * as m004 from './004-webhooks.js';
+import * as m005 from './005-run-event-seq.js';
+import * as m006 from './006-webhook-sales-reversal-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +17,11 @@ interface Migration {
 
 const migrations: Record<string, Migration> = {
   '001-tenants-keys-sites': m001,
+  '002-plugin-settings': m002,
+  '003-pipelines-runs': m003,
+  '004-webhooks': m004,
+  '005-run-event-seq': m005,
+  '006-webhook-sales-reversal-index': m006,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,63 @@
+/**
+ * Process and machine figures from /proc (Linux): a process's resident memory
+ * and CPU time, and the machine's busy CPU time, so the report can say how much
+ * of the machine our processes used and how much others (shared cores) took.
+ */
+import fs from 'node:fs';
+
+/** Clock ticks per second for /proc/<pid>/stat and /proc/stat; 100 on Linux x86-64 and arm64. */
+const TICKS_PER_SECOND = 100;
+
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** Resident set size now, in bytes. */
+export function rssBytes(pid: number): number {
+  return statusField(pid, 'VmRSS');
+}
+
+/** Peak resident set size over the process's life (VmHWM), in bytes. */
+export function peakRssBytes(pid: number): number {
+  return statusField(pid, 'VmHWM');
+}
+
+/** User + system CPU time consumed so far by one process, in seconds. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN; // the process has gone
+  }
+}
+
+/** Busy (non-idle, non-iowait) CPU seconds of the whole machine, summed over cores. */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+/** Samples a process's RSS at an interval; `stop()` returns the largest sample. */
+export function sampleRss(pid: number, intervalMs = 200): { stop(): number } {
+  let max = rssBytes(pid);
+  const timer = setInterval(() => {
+    const now = rssBytes(pid);
+    if (now > max) max = now;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(max, rssBytes(pid));
+    },
+  };
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}

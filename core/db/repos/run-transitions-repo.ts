@@ -1,0 +1,218 @@
+/**
+ * One state transition of a run: its stage rows, optionally the run's own
+ * end state, and the events that report them, written atomically with a
+ * contiguous block of event seqs.
+ *
+ * The statement that allocates the seqs is `UPDATE runs SET next_seq =
+ * next_seq + n ... RETURNING`: it takes the run row's lock (serialising every
+ * writer of the run's events), and, when fenced, is also the lease check
+ * (owner and status 'running'), so a worker that lost the run, or whose run
+ * was cancelled, writes nothing at all.
+ *
+ * PostgreSQL: the whole transition is ONE data-modifying CTE statement. A
+ * single statement is atomic without BEGIN/COMMIT, the lease UPDATE runs first
+ * (the other parts join to its rows) and the seqs come from the locked,
+ * current row version, so a transition costs one round trip; transitions of
+ * different runs that happen at the same time share that statement (see
+ * run-write-batcher.ts). SQLite: the same steps in a short transaction
+ * (embedded, one writer, no network).
+ */
+import type { Knex } from 'knex';
+import type { DbOrTx } from '../knex.js';
+import { isPostgres } from '../knex.js';
+import type { HubEventName } from '../../events.js';
+import type { StoredRunEvent } from './run-events-repo.js';
+import type { StageError } from './run-stages-repo.js';
+import type { RunError } from './runs-repo.js';
+import { WriteBatcher } from './run-write-batcher.js';
+
+export type StageWrite =
+  | { name: string; status: 'running'; attempt: number }
+  | { name: string; status: 'completed'; output: unknown }
+  | { name: string; status: 'failed'; error: StageError }
+  /** A failed attempt that will be retried: the stage stays running with its error noted. */
+  | { name: string; status: 'retrying'; error: StageError };
+
+export interface EventDraft {
+  name: HubEventName;
+  agentId?: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface RunFinish {
+  status: 'completed' | 'failed';
+  output?: unknown;
+  error?: RunError;
+  /** Stages still pending become skipped (a failed run). */
+  skipPending?: boolean;
+}
+
+export interface Transition {
+  stages?: StageWrite[];
+  finish?: RunFinish;
+  events: EventDraft[];
+}
+
+/** `owner` set: only while that worker holds the lease of a running run. null: unconditional (the run must exist). */
+export interface TransitionTarget {
+  runId: string;
+  tenantId: string;
+  owner: string | null;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+/**
+ * PostgreSQL: any number of transitions of different runs in ONE statement.
+ * The inputs travel as three JSON parameters (runs, stage writes, events),
+ * so the SQL text never changes. Each run's part is fenced on its own: a
+ * run whose lease check fails gets no row in `lease`, so none of its stage
+ * writes or events (joined to `lease`) happen, while the others' do.
+ */
+const pgTransitionSql = `with t as (
+  select * from jsonb_to_recordset(?::jsonb) as t(id text, owner text, n int, fstatus text, foutput text, ferror text, skip boolean, at timestamptz)
+), lease as (
+  update runs r set
+    next_seq = r.next_seq + t.n,
+    updated_at = case when t.owner is not null or t.fstatus is not null then t.at else r.updated_at end,
+    status = coalesce(t.fstatus, r.status),
+    output = case when t.fstatus is null then r.output else t.foutput end,
+    error = case when t.fstatus is null then r.error else t.ferror end,
+    lease_owner = case when t.fstatus is null then r.lease_owner end,
+    lease_expires_at = case when t.fstatus is null then r.lease_expires_at end,
+    finished_at = case when t.fstatus is null then r.finished_at else t.at end
+  from t
+  where r.id = t.id and (t.owner is null or (r.lease_owner = t.owner and r.status = 'running'))
+  returning r.id, r.tenant_id, r.next_seq - t.n as base, t.skip, t.at
+), w as (
+  select * from jsonb_to_recordset(?::jsonb) as w(run_id text, name text, kind text, attempts int, output text, error text)
+), st as (
+  update run_stages s set
+    status = case when w.kind = 'retrying' then s.status else w.kind end,
+    attempts = coalesce(w.attempts, s.attempts),
+    output = case w.kind when 'completed' then w.output when 'failed' then null else s.output end,
+    error = case when w.kind in ('running', 'completed') then null else w.error end,
+    started_at = case when w.kind = 'running' then coalesce(s.started_at, l.at) else s.started_at end,
+    finished_at = case when w.kind in ('completed', 'failed') then l.at else s.finished_at end
+  from w join lease l on l.id = w.run_id
+  where s.run_id = w.run_id and s.name = w.name and (w.kind <> 'retrying' or s.status = 'running')
+), sk as (
+  update run_stages s set status = 'skipped', finished_at = l.at
+  from lease l where l.skip and s.run_id = l.id and s.status = 'pending'
+    and not exists (select 1 from w where w.run_id = s.run_id and w.name = s.name)
+), ev as (
+  insert into run_events (tenant_id, run_id, seq, name, agent_id, data, created_at)
+  select l.tenant_id, e.run_id, l.base + e.k, e.name, e.agent_id, e.data, l.at
+  from jsonb_to_recordset(?::jsonb) as e(run_id text, k int, name text, agent_id text, data text)
+  join lease l on l.id = e.run_id
+)
+select id, base from lease`;
+
+interface PgItem {
+  target: TransitionTarget;
+  t: Transition;
+  now: Date;
+}
+
+async function pgApply(db: DbOrTx, items: PgItem[]): Promise<Array<number | undefined>> {
+  // In id order, so that concurrent statements tend to lock runs rows in the same order (deadlocks are retried anyway).
+  const sorted = items.length > 1 ? [...items].sort((a, b) => (a.target.runId < b.target.runId ? -1 : 1)) : items;
+  const runs = sorted.map(({ target, t, now }) => ({
+    id: target.runId,
+    owner: target.owner,
+    n: t.events.length,
+    fstatus: t.finish?.status ?? null,
+    foutput: t.finish ? json(t.finish.output) : null,
+    ferror: t.finish?.error ? JSON.stringify(t.finish.error) : null,
+    skip: t.finish?.skipPending ?? false,
+    at: now.toISOString(),
+  }));
+  const writes = sorted.flatMap(({ target, t }) => (t.stages ?? []).map((s) => ({
+    run_id: target.runId,
+    name: s.name,
+    kind: s.status,
+    attempts: s.status === 'running' ? s.attempt : null,
+    output: s.status === 'completed' ? json(s.output) ?? 'null' : null,
+    error: s.status === 'failed' || s.status === 'retrying' ? JSON.stringify(s.error) : null,
+  })));
+  const events = sorted.flatMap(({ target, t }) => t.events.map((e, k) => ({ run_id: target.runId, k: k + 1, name: e.name, agent_id: e.agentId ?? null, data: JSON.stringify(e.data) })));
+  const result = await db.raw(pgTransitionSql, [JSON.stringify(runs), JSON.stringify(writes), JSON.stringify(events)]);
+  const bases = new Map((result.rows as Array<{ id: string; base: unknown }>).map((r) => [r.id, Number(r.base)]));
+  return items.map((i) => bases.get(i.target.runId));
+}
+
+/** One batcher per database handle (never for a transaction: its statements must stay in it). */
+const batchers = new WeakMap<Knex, WriteBatcher<PgItem, number | undefined>>();
+
+function batcherFor(db: Knex): WriteBatcher<PgItem, number | undefined> {
+  let b = batchers.get(db);
+  if (!b) {
+    // Half the pool at most, so that reads and other writers always find a connection.
+    const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
+    b = new WriteBatcher<PgItem, number | undefined>({
+      run: (items) => pgApply(db, items),
+      key: (i) => i.target.runId,
+      maxInflight: Math.max(1, Math.floor(poolMax / 2)),
+      maxBatch: 200,
+    });
+    batchers.set(db, b);
+  }
+  return b;
+}
+
+async function sqliteApply(trx: Knex.Transaction, target: TransitionTarget, t: Transition, now: Date): Promise<number | undefined> {
+  const n = t.events.length;
+  const q = trx('runs').where({ id: target.runId });
+  if (target.owner !== null) q.andWhere({ lease_owner: target.owner, status: 'running' });
+  const patch: Record<string, unknown> = { next_seq: trx.raw('next_seq + ?', [n]) };
+  if (target.owner !== null || t.finish) patch.updated_at = now;
+  if (t.finish) {
+    Object.assign(patch, {
+      status: t.finish.status, output: json(t.finish.output) ?? null, error: t.finish.error ? JSON.stringify(t.finish.error) : null,
+      lease_owner: null, lease_expires_at: null, finished_at: now,
+    });
+  }
+  const rows = (await q.update(patch, ['next_seq'])) as Array<{ next_seq: unknown }>;
+  if (rows.length === 0) return undefined;
+  const base = Number(rows[0].next_seq) - n;
+  for (const s of t.stages ?? []) {
+    const where = trx('run_stages').where({ run_id: target.runId, name: s.name });
+    if (s.status === 'running') await where.update({ status: 'running', attempts: s.attempt, error: null, started_at: trx.raw('coalesce(started_at, ?)', [now]) });
+    else if (s.status === 'completed') await where.update({ status: 'completed', output: json(s.output) ?? 'null', error: null, finished_at: now });
+    else if (s.status === 'failed') await where.update({ status: 'failed', output: null, error: JSON.stringify(s.error), finished_at: now });
+    else await where.andWhere({ status: 'running' }).update({ error: JSON.stringify(s.error) });
+  }
+  if (t.finish?.skipPending) {
+    await trx('run_stages').where({ run_id: target.runId, status: 'pending' }).whereNotIn('name', (t.stages ?? []).map((s) => s.name)).update({ status: 'skipped', finished_at: now });
+  }
+  if (n > 0) {
+    await trx('run_events').insert(t.events.map((e, k) => ({
+      tenant_id: target.tenantId, run_id: target.runId, seq: base + k + 1, name: e.name, agent_id: e.agentId ?? null, data: JSON.stringify(e.data), created_at: now,
+    })));
+  }
+  return base;
+}
+
+export class RunTransitionsRepo {
+  constructor(private readonly db: DbOrTx) {}
+
+  /**
+   * Applies the transition; returns its events with their seqs, or undefined
+   * when the fence failed (lease lost, run cancelled or finished) or the run
+   * does not exist, in which case nothing was written.
+   */
+  async apply(target: TransitionTarget, t: Transition, now = new Date()): Promise<StoredRunEvent[] | undefined> {
+    let base: number | undefined;
+    if (isPostgres(this.db)) {
+      // A transaction's writes stay in it; everything else may share a statement with other runs' transitions.
+      base = this.db.isTransaction ? (await pgApply(this.db, [{ target, t, now }]))[0] : await batcherFor(this.db as Knex).add({ target, t, now });
+    } else if (this.db.isTransaction) {
+      base = await sqliteApply(this.db as Knex.Transaction, target, t, now);
+    } else {
+      base = await (this.db as Knex).transaction((trx) => sqliteApply(trx, target, t, now));
+    }
+    if (base === undefined) return undefined;
+    const at = now.toISOString();
+    return t.events.map((e, k) => ({ seq: base! + k + 1, tenantId: target.tenantId, runId: target.runId, name: e.name, agentId: e.agentId ?? null, data: e.data, createdAt: at }));
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Natural batching of independent writes into one statement (PostgreSQL).
+ *
+ * Many runs make progress at the same time; each of their state changes is a
+ * small statement whose cost is mostly the round trip (socket write, wake-up
+ * of a backend, commit). The batcher sends what arrived while earlier
+ * batches were in flight as ONE statement: no timer, no added latency when
+ * the hub is idle (a lone write goes out on the next turn of the event loop),
+ * and batches grow with load. Every caller still gets its own result only
+ * after the statement that contains its write has committed.
+ *
+ * - Items with the same key (a run id) never share a batch: a statement
+ *   cannot update one row twice.
+ * - A failed batch of several items is retried item by item, so one bad
+ *   item cannot fail the others; a deadlock (40P01, e.g. with another
+ *   process's batch locking the same runs in another order) is retried as a whole.
+ */
+
+interface Entry<T, R> {
+  item: T;
+  resolve(r: R): void;
+  reject(e: unknown): void;
+}
+
+interface Batch<T, R> {
+  entries: Array<Entry<T, R>>;
+  keys: Set<string>;
+}
+
+export interface BatcherOptions<T, R> {
+  /** Runs one statement for all items; returns one result per item, in order. */
+  run(items: T[]): Promise<R[]>;
+  key(item: T): string;
+  /** Statements of this batcher in flight at once (bounded by the connection pool). */
+  maxInflight: number;
+  maxBatch: number;
+}
+
+const isDeadlock = (err: unknown) => (err as { code?: string })?.code === '40P01';
+
+export class WriteBatcher<T, R> {
+  private readonly queue: Array<Batch<T, R>> = [];
+  private inflight = 0;
+  private scheduled = false;
+
+  constructor(private readonly options: BatcherOptions<T, R>) {}
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const key = this.options.key(item);
+      let batch = this.queue.at(-1);
+      if (!batch || batch.keys.has(key) || batch.entries.length >= this.options.maxBatch) this.queue.push((batch = { entries: [], keys: new Set() }));
+      batch.entries.push({ item, resolve, reject });
+      batch.keys.add(key);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Lets writes made in the same turn of the event loop join the batch.
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  private pump(): void {
+    while (this.inflight < this.options.maxInflight && this.queue.length > 0) {
+      const batch = this.queue.shift()!;
+      this.inflight++;
+      void this.send(batch.entries).finally(() => {
+        this.inflight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async send(entries: Array<Entry<T, R>>): Promise<void> {
+    const items = entries.map((e) => e.item);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const results = await this.options.run(items);
+        entries.forEach((e, i) => e.resolve(results[i]));
+        return;
+      } catch (err) {
+        if (isDeadlock(err) && attempt < 3) continue;
+        if (entries.length === 1) {
+          entries[0].reject(err);
+          return;
+        }
+        break;
+      }
+    }
+    await Promise.all(entries.map((e) => this.send([e])));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Builds the narrow context a plugin receives (STYLE.md pattern 4): its own
+ * config and credentials, a child logger, emit, ctx.http and, for agents,
+ * messaging and connector calls. Nothing else of the hub is reachable from it:
+ * no Koa app, no knex, no Socket.IO, no registry.
+ */
+import type { Logger } from '../logger.js';
+import { MessagingUnavailableError } from '../sdk/errors.js';
+import type {
+  AgentContext,
+  AgentEvent,
+  ConnectorCallOptions,
+  ConnectorContext,
+  HttpClient,
+  PluginContext,
+  PluginLogger,
+} from '../sdk/types.js';
+import type { AgentMessaging } from '../pipelines/agent-catalog.js';
+
+export interface BaseContextInput {
+  pluginId: string;
+  tenantId?: string;
+  config: Record<string, unknown>;
+  logger: Logger;
+  http: HttpClient;
+  /** Where emit() goes; without one, progress messages are logged at debug. */
+  emit?: (event: AgentEvent) => void;
+  bindings?: Record<string, unknown>;
+}
+
+function childLogger(logger: Logger, bindings: Record<string, unknown>): PluginLogger {
+  const child = logger.child(bindings);
+  // Only the four levels of the SDK contract, so a plugin cannot reconfigure the hub's logger.
+  return {
+    debug: (obj, msg) => child.debug(obj as object, msg),
+    info: (obj, msg) => child.info(obj as object, msg),
+    warn: (obj, msg) => child.warn(obj as object, msg),
+    error: (obj, msg) => child.error(obj as object, msg),
+  };
+}
+
+export function pluginContext(input: BaseContextInput): PluginContext {
+  const logger = childLogger(input.logger, { plugin: input.pluginId, ...(input.tenantId ? { tenant: input.tenantId } : {}), ...input.bindings });
+  const emit = input.emit ?? ((event: AgentEvent) => logger.debug({ event: event.type, message: event.message }, 'plugin progress'));
+  return { pluginId: input.pluginId, tenantId: input.tenantId, config: input.config, logger, http: input.http, emit: (event) => emit(event) };
+}
+
+export interface AgentContextInput extends BaseContextInput {
+  tenantId: string;
+  messaging?: AgentMessaging;
+  connector: (connectorId: string, action: string, input: unknown, options?: ConnectorCallOptions) => Promise<unknown>;
+}
+
+export function agentContext(input: AgentContextInput): AgentContext {
+  const messaging = input.messaging;
+  const base = pluginContext({ ...input, emit: messaging ? (e) => messaging.emit(e) : input.emit });
+  return Object.freeze({
+    ...base,
+    request: async <T>(agentId: string, task: Parameters<AgentContext['request']>[1], options: Parameters<AgentContext['request']>[2]) => {
+      if (!messaging) throw new MessagingUnavailableError(`ctx.request('${agentId}')`);
+      return (await messaging.request(agentId, task, options)) as T;
+    },
+    send: async (agentId: string, message: AgentEvent) => {
+      if (!messaging) throw new MessagingUnavailableError(`ctx.send('${agentId}')`);
+      await messaging.send(agentId, message);
+    },
+    connector: async <T>(connectorId: string, action: string, actionInput: unknown, options?: ConnectorCallOptions) =>
+      (await input.connector(connectorId, action, actionInput, options)) as T,
+  }) as AgentContext;
+}
+
+export interface ConnectorContextInput extends BaseContextInput {
+  tenantId: string;
+  credentials: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+export function connectorContext(input: ConnectorContextInput): ConnectorContext {
+  return Object.freeze({ ...pluginContext(input), credentials: Object.freeze({ ...input.credentials }), idempotencyKey: input.idempotencyKey });
+}

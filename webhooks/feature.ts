@@ -1,0 +1,99 @@
+/**
+ * The webhooks feature, composed on a Runtime: inbound routes (`/webhooks`),
+ * API routes (`/api/v1`: events, sales, revenue, trigger rules, sources,
+ * subscriptions), the outbox relay and the outbound delivery engine. The hub
+ * mounts the routes and calls start()/stop(); `switchyard worker` calls
+ * start()/stop() too, without mounting routes, so that deliveries exist for
+ * the run events its pipelines publish.
+ */
+import type { Runtime } from '../core/runtime.js';
+import type { RouteSpec } from '../core/http/route.js';
+import { keyringFromConfig } from '../core/secrets/master-keys.js';
+import { GenericSourcesStore } from './generic/generic-sources.js';
+import { InboundService } from './inbound/inbound-service.js';
+import { SourceResolver } from './inbound/source-resolver.js';
+import { SalesStore } from './ledger/sales-store.js';
+import { DeliveriesStore } from './outbound/deliveries-store.js';
+import { DeliveryEngine } from './outbound/delivery-engine.js';
+import { OutboundDispatcher } from './outbound/dispatcher.js';
+import { SubscriptionsStore } from './outbound/subscriptions-store.js';
+import { OutboxRelay, type PipelineStarter } from './relay/outbox-relay.js';
+import { pipelineExists, pipelineStarter } from './relay/pipeline-starter.js';
+import { eventsRoutes } from './routes/events-routes.js';
+import { inboundRoutes } from './routes/inbound-routes.js';
+import { salesRoutes } from './routes/sales-routes.js';
+import { sourcesRoutes } from './routes/sources-routes.js';
+import { subscriptionsRoutes } from './routes/subscriptions-routes.js';
+import { triggerRulesRoutes } from './routes/trigger-rules-routes.js';
+import { EventsStore } from './store/events-store.js';
+import { InboxWriter } from './store/inbox-writer.js';
+import { RejectionLog } from './store/rejection-log.js';
+import { SecretBox } from './store/secret-box.js';
+import { RulesStore } from './triggers/rules-store.js';
+
+export interface WebhooksFeature {
+  /** Mounted under `/webhooks`. */
+  inboundRoutes: RouteSpec[];
+  /** Mounted under `/api/v1`. */
+  apiRoutes: RouteSpec[];
+  relay: OutboxRelay;
+  engine: DeliveryEngine;
+  dispatcher: OutboundDispatcher;
+  /** Starts the relay, the delivery engine and the bus subscription. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface WebhooksOptions {
+  /** Replaces the pipeline API (tests of the relay alone). */
+  starter?: PipelineStarter;
+}
+
+export function createWebhooks(runtime: Runtime, options: WebhooksOptions = {}): WebhooksFeature {
+  const { db, config, logger } = runtime;
+  const box = new SecretBox(keyringFromConfig(config));
+  const subscriptions = new SubscriptionsStore(db, box);
+  const deliveries = new DeliveriesStore(db);
+  const engine = new DeliveryEngine({
+    subscriptions, deliveries, logger, scheduleMs: config.webhooksRetryScheduleMs, timeoutMs: config.webhooksDeliveryTimeoutMs,
+    pollMs: config.webhooksDeliveryPollMs, concurrency: config.webhooksDeliveryConcurrency,
+  });
+  const dispatcher = new OutboundDispatcher(subscriptions, deliveries, logger, () => engine.nudge());
+  const relay = new OutboxRelay({
+    db, bus: runtime.bus, logger, dispatcher, starter: options.starter ?? pipelineStarter(runtime),
+    pollMs: config.webhooksRelayPollMs, maxBackoffMs: config.webhooksRelayMaxBackoffMs,
+  });
+  const sources = new GenericSourcesStore(db, box);
+  const resolver = new SourceResolver(db, runtime.plugins, sources, logger, config.webhooksSourceCacheMs);
+  const writer = new InboxWriter(db, { onCommitted: () => relay.nudge() });
+  const rejections = new RejectionLog(db, config.webhooksRejectionLogSize);
+  const inbound = new InboundService({ resolver, writer, rejections, metrics: runtime.metrics, bodyLimitBytes: config.webhooksBodyLimitBytes });
+  const sales = new SalesStore(db);
+
+  const apiRoutes: RouteSpec[] = [
+    ...eventsRoutes({ events: new EventsStore(db), sales, rejections, resolver, nudge: () => relay.nudge() }),
+    ...sourcesRoutes({ sources, forget: () => resolver.forget() }),
+    ...salesRoutes({ db, sales }),
+    ...triggerRulesRoutes({ rules: new RulesStore(db), pipelineExists: (t, p) => pipelineExists(runtime, t, p) }),
+    ...subscriptionsRoutes({ subscriptions, deliveries, nudge: () => engine.nudge() }),
+  ];
+
+  let detach: (() => void) | undefined;
+  return {
+    inboundRoutes: inboundRoutes(inbound),
+    apiRoutes,
+    relay,
+    engine,
+    dispatcher,
+    start() {
+      detach ??= dispatcher.attach(runtime.bus);
+      relay.start();
+      engine.start();
+    },
+    async stop() {
+      detach?.();
+      detach = undefined;
+      await Promise.all([relay.stop(), engine.stop()]);
+    },
+  };
+}

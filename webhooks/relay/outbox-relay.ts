@@ -1,0 +1,250 @@
+/**
+ * The outbox relay: turns stored inbox events into their effects, after the
+ * provider has been answered. For each pending outbox row it records the sales
+ * ledger entry, announces `webhook.received` / `sale.recorded` (bus and
+ * outbound subscriptions), evaluates the tenant's trigger rules and starts the
+ * matching pipelines through the pipeline API with an idempotency key derived
+ * from the event id. Only then is the row marked done.
+ *
+ * Every step is idempotent, so a row that fails half-way (Redis down, a crash)
+ * is simply processed again later: a Redis outage delays pipelines and loses
+ * nothing. Rows are retried forever with capped exponential backoff; several
+ * processes may run relays (rows are claimed with a lease, SKIP LOCKED on
+ * PostgreSQL).
+ */
+import type { Db } from '../../core/db/knex.js';
+import type { EventBus } from '../../core/events.js';
+import { isHubError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { LedgerEntry } from '../../core/sdk/index.js';
+import { SalesStore, type Sale } from '../ledger/sales-store.js';
+import { EventsStore, type StoredEvent } from '../store/events-store.js';
+import { skipLocked } from '../store/rows.js';
+import { mapInput, ruleMatches, type EventView } from '../triggers/rule-matcher.js';
+import { RulesStore, type TriggerRule } from '../triggers/rules-store.js';
+import type { OutboundDispatcher, SubscriptionCache } from '../outbound/dispatcher.js';
+import { PollingLoop } from '../polling-loop.js';
+
+/** Starts a pipeline run idempotently (the pipeline API's startRun). */
+export interface PipelineStarter {
+  start(call: { tenantId: string; pipelineId: string; input: unknown; idempotencyKey: string; siteId?: string }): Promise<{ runId: string; created: boolean }>;
+}
+
+export interface RelayOptions {
+  db: Db;
+  bus: EventBus;
+  logger: Logger;
+  starter: PipelineStarter;
+  dispatcher: OutboundDispatcher;
+  pollMs: number;
+  maxBackoffMs: number;
+  batchSize?: number;
+  leaseMs?: number;
+  /**
+   * How long a nudge waits before the relay drains (default 50 ms). Ingest
+   * commits nudge the relay many times a second under load; without the wait
+   * each drain claimed the few rows of one commit and paid the per-batch
+   * statements (claim, read, ledger transaction, mark done) for them, which
+   * cost ingest throughput. Pipelines start at most this much later.
+   */
+  coalesceMs?: number;
+}
+
+interface OutboxRow {
+  id: number;
+  tenant_id: string;
+  event_id: string;
+  replay_id: string | null;
+  attempts: number;
+}
+
+/** A failure that will not go away by retrying (e.g. the run input is invalid): recorded, not retried. */
+function isPermanent(err: unknown): boolean {
+  return isHubError(err) && err.status >= 400 && err.status < 500 && err.status !== 429 && err.status !== 408;
+}
+
+export function saleEventData(sale: Sale): Record<string, unknown> {
+  return {
+    saleId: sale.id, siteId: sale.siteId, network: sale.network, kind: sale.kind, transactionId: sale.transactionId,
+    orderId: sale.orderId, originalSaleId: sale.originalSaleId, amount: sale.amount, currency: sale.currency,
+    status: sale.status, occurredAt: sale.occurredAt, eventId: sale.eventId,
+  };
+}
+
+export class OutboxRelay {
+  private readonly events: EventsStore;
+  private readonly sales: SalesStore;
+  private readonly rules: RulesStore;
+  private readonly loop: PollingLoop;
+
+  constructor(private readonly o: RelayOptions) {
+    this.events = new EventsStore(o.db);
+    this.sales = new SalesStore(o.db);
+    this.rules = new RulesStore(o.db);
+    this.loop = new PollingLoop(() => this.drain(true), {
+      pollMs: o.pollMs,
+      nudgeDelayMs: o.coalesceMs ?? 50,
+      onError: (err) => o.logger.error({ err }, 'outbox relay: drain failed'),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Wakes the relay soon (called after an ingest commit); nudges within coalesceMs share one drain. */
+  nudge(): void {
+    this.loop.nudge();
+  }
+
+  /**
+   * Processes due rows until none is left (or processing fails); returns how
+   * many were done. With `fullBatchesOnly` (the scheduled drains) it stops
+   * after a partial batch: the rest arrive with the next nudge or poll.
+   */
+  async drain(fullBatchesOnly = false): Promise<number> {
+    let done = 0;
+    const batchSize = this.o.batchSize ?? 200;
+    for (;;) {
+      if (this.loop.stopped && done > 0) return done;
+      let rows: OutboxRow[];
+      try {
+        rows = await this.claim();
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'outbox relay: claiming failed');
+        return done;
+      }
+      if (rows.length === 0) return done;
+      const ok = await this.processBatch(rows);
+      done += ok;
+      if (ok < rows.length || (fullBatchesOnly && rows.length < batchSize)) return done;
+    }
+  }
+
+  private async claim(): Promise<OutboxRow[]> {
+    const now = new Date();
+    const lease = new Date(now.getTime() + (this.o.leaseMs ?? 60_000));
+    const sql = `update webhook_outbox set locked_until = ?, attempts = attempts + 1
+      where id in (select id from webhook_outbox where status = 'pending' and available_at <= ?
+        and (locked_until is null or locked_until < ?) order by id limit ?${skipLocked(this.o.db)})
+      returning id, tenant_id, event_id, replay_id, attempts`;
+    const result = await this.o.db.raw(sql, [lease, now, now, this.o.batchSize ?? 200]);
+    const rows = (Array.isArray(result) ? result : result.rows) as OutboxRow[];
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
+  private async processBatch(rows: OutboxRow[]): Promise<number> {
+    const events = await this.events.getMany(rows.map((r) => r.event_id));
+    const rulesByTenant = new Map<string, Promise<TriggerRule[]>>();
+    // Subscriptions are looked up once per tenant and event type per batch, not once per event.
+    const subscriptions: SubscriptionCache = new Map();
+    const doneIds: number[] = [];
+    // Marked done together; a crash before that only repeats idempotent work.
+    const markDone = async () => {
+      if (doneIds.length > 0) await this.o.db('webhook_outbox').whereIn('id', doneIds).update({ status: 'done', done_at: new Date(), locked_until: null, last_error: null });
+    };
+    const fail = async (err: unknown, from: number) => {
+      const row = rows[from];
+      await markDone().catch(() => undefined);
+      // Most likely a dependency is down: the rest of the batch would fail the same way.
+      const delay = Math.min(this.o.maxBackoffMs, 200 * 2 ** Math.min(row.attempts, 20));
+      this.o.logger.warn({ err: (err as Error).message, eventId: row.event_id, attempts: row.attempts, retryInMs: delay }, 'outbox relay: processing failed, will retry');
+      const ids = rows.slice(from).map((r) => r.id);
+      await this.o.db('webhook_outbox').whereIn('id', ids)
+        .update({ available_at: new Date(Date.now() + delay), locked_until: null, last_error: String((err as Error).message).slice(0, 500) })
+        .catch(() => undefined);
+    };
+
+    let siteIds: Map<number, string | null>;
+    try {
+      siteIds = await this.recordLedger(rows, events, subscriptions);
+    } catch (err) {
+      await fail(err, 0);
+      return 0;
+    }
+    let done = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const event = events.get(row.event_id);
+      try {
+        if (event) {
+          let rules = rulesByTenant.get(row.tenant_id);
+          if (!rules) rulesByTenant.set(row.tenant_id, (rules = this.rules.enabledFor(row.tenant_id)));
+          await this.processOne(row, event, await rules, siteIds.get(row.id) ?? null, subscriptions);
+        }
+        doneIds.push(row.id);
+        done += 1;
+      } catch (err) {
+        await fail(err, i);
+        return done;
+      }
+    }
+    await markDone();
+    return done;
+  }
+
+  /**
+   * Ledger entries of the batch's first-time events, in one transaction; then
+   * `sale.recorded` for each newly recorded sale, before anything else can
+   * fail, because a retried row finds its sale already recorded and would not
+   * announce it again. Returns the site of each row's sale.
+   */
+  private async recordLedger(rows: OutboxRow[], events: Map<string, StoredEvent & { tenantId: string }>, subscriptions: SubscriptionCache): Promise<Map<number, string | null>> {
+    const siteIds = new Map<number, string | null>();
+    const fresh = rows.filter((r) => !r.replay_id && events.get(r.event_id)?.ledger);
+    const replays = rows.filter((r) => r.replay_id && events.get(r.event_id)?.ledger);
+    const recorded = await this.sales.recordMany(fresh.map((r) => {
+      const event = events.get(r.event_id)!;
+      return { tenantId: r.tenant_id, network: event.connector, eventId: event.id, entry: event.ledger as unknown as LedgerEntry };
+    }));
+    for (let i = 0; i < fresh.length; i++) {
+      const { sale, created } = recorded[i];
+      const tenantId = fresh[i].tenant_id;
+      siteIds.set(fresh[i].id, sale.siteId);
+      if (created) {
+        const data = saleEventData(sale);
+        await this.o.dispatcher.enqueue(tenantId, 'sale.recorded', data, `sale.recorded:${sale.id}`, undefined, subscriptions);
+        this.o.bus.publish({ name: 'sale.recorded', tenantId, siteId: sale.siteId ?? undefined, at: new Date().toISOString(), data });
+      }
+    }
+    for (const r of replays) siteIds.set(r.id, (await this.sales.forEvent(r.tenant_id, r.event_id))[0]?.siteId ?? null);
+    return siteIds;
+  }
+
+  private async processOne(row: OutboxRow, event: StoredEvent & { tenantId: string }, rules: TriggerRule[], siteId: string | null, subscriptions: SubscriptionCache): Promise<void> {
+    const tenantId = row.tenant_id;
+    const replay = row.replay_id;
+    const view: EventView = { ...event, siteId };
+    if (!replay && row.attempts <= 1) {
+      // Announced once per first processing attempt; subscribers dedupe on webhook-id anyway.
+      const data = { eventId: event.id, type: event.type, connector: event.connector, source: event.source, providerEventId: event.providerEventId, siteId, occurredAt: event.occurredAt };
+      await this.o.dispatcher.enqueue(tenantId, 'webhook.received', data, `webhook.received:${event.id}`, undefined, subscriptions);
+      this.o.bus.publish({ name: 'webhook.received', tenantId, siteId: siteId ?? undefined, at: new Date().toISOString(), data });
+    }
+    for (const rule of rules) {
+      if (!ruleMatches(rule, view)) continue;
+      const idempotencyKey = replay ? `webhook:${event.id}:${rule.id}:${replay}` : `webhook:${event.id}:${rule.id}`;
+      try {
+        const { runId } = await this.o.starter.start({
+          tenantId, pipelineId: rule.pipelineId, input: mapInput(rule.inputMapping, view), idempotencyKey, siteId: siteId ?? undefined,
+        });
+        await this.events.recordRun({ eventId: event.id, ruleId: rule.id, replayId: replay, tenantId, pipelineId: rule.pipelineId, runId, error: null });
+      } catch (err) {
+        if (!isPermanent(err)) throw err;
+        this.o.logger.warn({ err: (err as Error).message, eventId: event.id, ruleId: rule.id }, 'trigger rule could not start its pipeline');
+        await this.events.recordRun({ eventId: event.id, ruleId: rule.id, replayId: replay, tenantId, pipelineId: rule.pipelineId, runId: null, error: (err as Error).message });
+      }
+    }
+  }
+
+  /** Rows not yet done (for readiness and tests). */
+  async backlog(): Promise<number> {
+    const [{ count }] = await this.o.db('webhook_outbox').where({ status: 'pending' }).count({ count: '*' });
+    return Number(count);
+  }
+}
+
