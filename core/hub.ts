@@ -48,15 +48,11 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
   const key = jwtKey(config.jwtSecret ?? generatedSecret(config.dataDir, 'jwtSecret'));
   const apiKeys = new ApiKeyVerifier(db, config.apiKeyCacheMs);
 
+  // Inbound webhooks, their inbox/ledger/rules/subscriptions API, the outbox relay and outbound deliveries.
+  const webhooks = createWebhooks(runtime);
+  runtime.closers.push(() => webhooks.stop());
+
   const groups: RouteGroup[] = [];
-  const apiGroup: RouteGroup = {
-    prefix: '/api/v1',
-    routes: [
-      ...authRoutes({ jwtKey: key, jwtTtlSeconds: config.jwtTtlSeconds }),
-      ...keysRoutes({ db, apiKeys }),
-      ...sitesRoutes({ db }),
-    ],
-  };
   const systemGroup: RouteGroup = {
     prefix: '',
     routes: systemRoutes({
@@ -65,13 +61,19 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
       openApi: () => buildOpenApi(groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))), hubVersion),
     }),
   };
-  groups.push(systemGroup, apiGroup);
-  groups.push({ prefix: '/api/v1', routes: pluginsRoutes({ plugins: runtime.plugins }) });
-  groups.push({ prefix: '/api/v1', routes: [...pipelinesRoutes({ runtime }), ...runsRoutes({ runtime })] });
-  // Inbound webhooks, their inbox/ledger/rules/subscriptions API, the outbox relay and outbound deliveries.
-  const webhooks = createWebhooks(runtime);
-  groups.push({ prefix: '/api/v1', routes: webhooks.apiRoutes }, { prefix: '/webhooks', routes: webhooks.inboundRoutes });
-  runtime.closers.push(() => webhooks.stop());
+  const apiGroup: RouteGroup = {
+    prefix: '/api/v1',
+    routes: [
+      ...authRoutes({ jwtKey: key, jwtTtlSeconds: config.jwtTtlSeconds }),
+      ...keysRoutes({ db, apiKeys }),
+      ...sitesRoutes({ db }),
+      ...pluginsRoutes({ plugins: runtime.plugins }),
+      ...pipelinesRoutes({ runtime }),
+      ...runsRoutes({ runtime }),
+      ...webhooks.apiRoutes,
+    ],
+  };
+  groups.push(systemGroup, apiGroup, { prefix: '/webhooks', routes: webhooks.inboundRoutes });
 
   const app = createApp({
     logger,
