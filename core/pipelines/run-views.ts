@@ -22,6 +22,7 @@ export interface RunView {
   output: unknown;
   error: RunRecord['error'];
   createdAt: string;
+  /** When the run last changed status (stage progress is in the stages and events). */
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;

@@ -8,6 +8,12 @@
  * statement, so a whole state transition (lease check, stage update, its
  * events) is one round trip on PostgreSQL. Existing runs are backfilled from
  * their stored events.
+ *
+ * On PostgreSQL, runs and run_stages rows are rewritten at every transition;
+ * a fillfactor of 70 leaves room on each page so those updates can stay
+ * heap-only (HOT, no index writes), which bench/pipelines measured at
+ * roughly +15% runs/s together with not touching runs.updated_at on stage
+ * transitions (it changes with the run's status only).
  */
 import type { Knex } from 'knex';
 
@@ -16,6 +22,10 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('next_seq').notNullable().defaultTo(0);
   });
   await knex.raw('update runs set next_seq = coalesce((select max(e.seq) from run_events e where e.run_id = runs.id), 0)');
+  if (knex.client.config.client === 'pg') {
+    await knex.raw('alter table runs set (fillfactor = 70)');
+    await knex.raw('alter table run_stages set (fillfactor = 70)');
+  }
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -74,7 +74,9 @@ const pgTransitionSql = `with t as (
 ), lease as (
   update runs r set
     next_seq = r.next_seq + t.n,
-    updated_at = case when t.owner is not null or t.fstatus is not null then t.at else r.updated_at end,
+    -- updated_at follows status changes only: touching an indexed column on every
+    -- transition would rule out heap-only updates (see migration 005).
+    updated_at = case when t.fstatus is not null then t.at else r.updated_at end,
     status = coalesce(t.fstatus, r.status),
     output = case when t.fstatus is null then r.output else t.foutput end,
     error = case when t.fstatus is null then r.error else t.ferror end,
@@ -165,7 +167,7 @@ async function sqliteApply(trx: Knex.Transaction, target: TransitionTarget, t: T
   const q = trx('runs').where({ id: target.runId });
   if (target.owner !== null) q.andWhere({ lease_owner: target.owner, status: 'running' });
   const patch: Record<string, unknown> = { next_seq: trx.raw('next_seq + ?', [n]) };
-  if (target.owner !== null || t.finish) patch.updated_at = now;
+  if (t.finish) patch.updated_at = now; // status changes only, as on PostgreSQL
   if (t.finish) {
     Object.assign(patch, {
       status: t.finish.status, output: json(t.finish.output) ?? null, error: t.finish.error ? JSON.stringify(t.finish.error) : null,
