@@ -56,22 +56,27 @@ export async function resolveSite(db: DbOrTx, tenantId: string, ref: string | un
   return row ? String(row.id) : null;
 }
 
+/** The sales row for one ledger entry, before it is linked to the sale it reverses (or that reverses it). */
+function ledgerRow(tenantId: string, network: string, eventId: string, entry: LedgerEntry, siteId: string | null) {
+  const occurred = entry.occurredAt && !Number.isNaN(Date.parse(entry.occurredAt)) ? new Date(entry.occurredAt) : new Date();
+  return {
+    id: randomUUID(), tenant_id: tenantId, site_id: siteId, network,
+    kind: entry.kind, transaction_id: clean(entry.transactionId, 255), order_id: entry.orderId ? clean(entry.orderId, 255) : null,
+    reverses_transaction_id: entry.reversesTransactionId ? clean(entry.reversesTransactionId, 255) : null,
+    original_sale_id: null as string | null, event_id: eventId, amount: clean(entry.amount, 32),
+    amount_minor: signedMinor(entry.kind, entry.amount), currency: clean(entry.currency.toUpperCase(), 3),
+    status: 'recorded', site_ref: entry.siteRef ? clean(entry.siteRef, 255) : null,
+    occurred_at: occurred, day: occurred.toISOString().slice(0, 10), created_at: new Date(),
+  };
+}
+
 export class SalesStore {
   constructor(private readonly db: Db) {}
 
   /** Records one ledger entry; `created` is false when this transaction was recorded before. */
   async record(tenantId: string, network: string, eventId: string, entry: LedgerEntry): Promise<{ sale: Sale; created: boolean }> {
     return this.db.transaction(async (tx) => {
-      const occurred = entry.occurredAt && !Number.isNaN(Date.parse(entry.occurredAt)) ? new Date(entry.occurredAt) : new Date();
-      const row = {
-        id: randomUUID(), tenant_id: tenantId, site_id: await resolveSite(tx, tenantId, entry.siteRef), network,
-        kind: entry.kind, transaction_id: clean(entry.transactionId, 255), order_id: entry.orderId ? clean(entry.orderId, 255) : null,
-        reverses_transaction_id: entry.reversesTransactionId ? clean(entry.reversesTransactionId, 255) : null,
-        original_sale_id: null as string | null, event_id: eventId, amount: clean(entry.amount, 32),
-        amount_minor: signedMinor(entry.kind, entry.amount), currency: clean(entry.currency.toUpperCase(), 3),
-        status: 'recorded', site_ref: entry.siteRef ? clean(entry.siteRef, 255) : null,
-        occurred_at: occurred, day: occurred.toISOString().slice(0, 10), created_at: new Date(),
-      };
+      const row = ledgerRow(tenantId, network, eventId, entry, await resolveSite(tx, tenantId, entry.siteRef));
       const inserted = await tx('sales').insert(row).onConflict(['tenant_id', 'network', 'kind', 'transaction_id']).ignore().returning('id');
       if (inserted.length === 0) {
         const existing = await tx('sales').where({ tenant_id: tenantId, network, kind: entry.kind, transaction_id: row.transaction_id }).first();
@@ -103,16 +108,7 @@ export class SalesStore {
       };
       const rows: Array<Record<string, any>> = [];
       for (const { tenantId, network, eventId, entry } of items) {
-        const occurred = entry.occurredAt && !Number.isNaN(Date.parse(entry.occurredAt)) ? new Date(entry.occurredAt) : new Date();
-        rows.push({
-          id: randomUUID(), tenant_id: tenantId, site_id: await siteOf(tenantId, entry.siteRef), network,
-          kind: entry.kind, transaction_id: clean(entry.transactionId, 255), order_id: entry.orderId ? clean(entry.orderId, 255) : null,
-          reverses_transaction_id: entry.reversesTransactionId ? clean(entry.reversesTransactionId, 255) : null,
-          original_sale_id: null as string | null, event_id: eventId, amount: clean(entry.amount, 32),
-          amount_minor: signedMinor(entry.kind, entry.amount), currency: clean(entry.currency.toUpperCase(), 3),
-          status: 'recorded', site_ref: entry.siteRef ? clean(entry.siteRef, 255) : null,
-          occurred_at: occurred, day: occurred.toISOString().slice(0, 10), created_at: new Date(),
-        });
+        rows.push(ledgerRow(tenantId, network, eventId, entry, await siteOf(tenantId, entry.siteRef)));
       }
       // Within the batch the first entry of a transaction wins, as in sequential `record` calls.
       const keyOf = (r: Record<string, any>) => `${r.tenant_id}\u0001${r.network}\u0001${r.kind}\u0001${r.transaction_id}`;
