@@ -1,18 +1,14 @@
 /**
- * For the knex CLI (`npx knex --knexfile knexfile.ts migrate:status`). The hub
- * itself migrates through `switchyard migrate` and on start, using the same
- * connection settings and the same explicit migration list.
+ * For the knex CLI, run through tsx:
+ *   node --import tsx node_modules/knex/bin/cli.js --knexfile knexfile.ts migrate:status
+ * The hub itself migrates through `switchyard migrate` and on start, with the
+ * same settings (core/db/knex.ts knexConfig) and the same migration list.
  */
+import fs from 'node:fs';
 import { loadConfig } from './core/config.js';
-import { migrationSource } from './core/db/migrations/index.js';
+import { knexConfig } from './core/db/knex.js';
 
 const config = loadConfig(process.env);
+if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
 
-export default config.databaseUrl
-  ? { client: 'pg', connection: config.databaseUrl, migrations: { migrationSource } }
-  : {
-      client: 'better-sqlite3',
-      connection: { filename: `${config.dataDir}/switchyard.sqlite` },
-      useNullAsDefault: true,
-      migrations: { migrationSource },
-    };
+export default knexConfig({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -9,8 +9,7 @@ import type Koa from 'koa';
 import type { Config } from './config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { ApiKeyVerifier } from './auth/api-keys.js';
-import { jwtKey } from './auth/jwt.js';
-import { generatedSecret } from './generated-secrets.js';
+import { configuredJwtKey } from './auth/jwt.js';
 import { createApp, type RouteGroup } from './http/app.js';
 import { createAuthenticator } from './http/middleware/authenticate.js';
 import { createLimiter } from './http/middleware/rate-limit.js';
@@ -45,7 +44,7 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
   const runtime = createRuntime(config, options);
   const { db, logger, redis, metrics } = runtime;
 
-  const key = jwtKey(config.jwtSecret ?? generatedSecret(config.dataDir, 'jwtSecret'));
+  const key = configuredJwtKey(config);
   const apiKeys = new ApiKeyVerifier(db, config.apiKeyCacheMs);
 
   // Inbound webhooks, their inbox/ledger/rules/subscriptions API, the outbox relay and outbound deliveries.

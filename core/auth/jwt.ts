@@ -5,6 +5,8 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { Config } from '../config.js';
+import { generatedSecret } from '../generated-secrets.js';
 
 export interface JwtClaims {
   sub: string;
@@ -14,6 +16,11 @@ export interface JwtClaims {
 
 export function jwtKey(secret: string): KeyObject {
   return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
+/** The hub's signing key: JWT_SECRET, or in embedded mode the secret generated once into DATA_DIR. */
+export function configuredJwtKey(config: Pick<Config, 'jwtSecret' | 'dataDir'>): KeyObject {
+  return jwtKey(config.jwtSecret ?? generatedSecret(config.dataDir, 'jwtSecret'));
 }
 
 export function signJwt(key: KeyObject, claims: JwtClaims, ttlSeconds: number): string {

@@ -1,21 +1,11 @@
 /** `switchyard keys ...` and `switchyard token`: tenant credentials from the command line. */
 import type { Config } from '../config.js';
-import { createDb, migrateLatest, type Db } from '../db/knex.js';
+import type { Db } from '../db/knex.js';
+import { withDb } from './with-db.js';
 import { TenantsRepo } from '../db/repos/tenants-repo.js';
 import { ApiKeysRepo } from '../db/repos/api-keys-repo.js';
 import { createApiKey } from '../auth/api-keys.js';
-import { jwtKey, signJwt } from '../auth/jwt.js';
-import { generatedSecret } from '../generated-secrets.js';
-
-async function withDb<T>(config: Readonly<Config>, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await migrateLatest(db);
-    return await work(db);
-  } finally {
-    await db.destroy();
-  }
-}
+import { configuredJwtKey, signJwt } from '../auth/jwt.js';
 
 async function requireTenant(db: Db, slug: string) {
   const tenant = await new TenantsRepo(db).findBySlug(slug);
@@ -59,7 +49,6 @@ export async function keysRevoke(config: Readonly<Config>, o: { tenant: string; 
 export async function tokenCreate(config: Readonly<Config>, o: { tenant: string; scopes: string[]; ttl?: number }): Promise<void> {
   await withDb(config, async (db) => {
     const tenant = await requireTenant(db, o.tenant);
-    const secret = config.jwtSecret ?? generatedSecret(config.dataDir, 'jwtSecret');
-    process.stdout.write(`${signJwt(jwtKey(secret), { sub: 'cli', tenant: tenant.id, scopes: o.scopes }, o.ttl ?? config.jwtTtlSeconds)}\n`);
+    process.stdout.write(`${signJwt(configuredJwtKey(config), { sub: 'cli', tenant: tenant.id, scopes: o.scopes }, o.ttl ?? config.jwtTtlSeconds)}\n`);
   });
 }

@@ -16,18 +16,14 @@ export function pluginNewCommand(name: string, options: { kind: 'agent' | 'conne
  * the first MASTER_KEYS key, so older keys can then be removed from the list.
  */
 export async function pluginRekeyCommand(config: Readonly<Config>): Promise<void> {
-  const { createDb, migrateLatest } = await import('../db/knex.js');
   const { PluginSettingsService } = await import('../plugins/settings-service.js');
   const { keyringFromConfig } = await import('../secrets/master-keys.js');
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await migrateLatest(db);
+  const { withDb } = await import('./with-db.js');
+  await withDb(config, async (db) => {
     const keyring = keyringFromConfig(config);
     const { rekeyed, failed } = await new PluginSettingsService(db, keyring).rekeyCredentials();
     process.stdout.write(`re-encrypted ${rekeyed} credential set(s) under key "${keyring.active.kid}"\n`);
     for (const f of failed) process.stdout.write(`  could not re-encrypt ${f.pluginId} of tenant ${f.tenantId}: ${f.code}\n`);
     if (failed.length > 0) process.exitCode = 1;
-  } finally {
-    await db.destroy();
-  }
+  });
 }

@@ -26,25 +26,31 @@ export interface DbInfo {
   location: string;
 }
 
-export function describeDb(options: DbOptions): DbInfo {
-  if (options.databaseUrl) return { driver: 'postgresql', location: redactUrl(options.databaseUrl) };
-  return { driver: 'sqlite', location: path.join(options.dataDir, 'switchyard.sqlite') };
+function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'switchyard.sqlite');
 }
 
-export function createDb(options: DbOptions): Db {
+export function describeDb(options: DbOptions): DbInfo {
+  if (options.databaseUrl) return { driver: 'postgresql', location: redactUrl(options.databaseUrl) };
+  return { driver: 'sqlite', location: sqliteFile(options.dataDir) };
+}
+
+/** The knex settings for these options: used by createDb and by knexfile.ts (the knex CLI). */
+export function knexConfig(options: DbOptions): Knex.Config {
   if (options.databaseUrl) {
-    return knexFactory({
+    return {
       client: 'pg',
       connection: options.databaseUrl,
       searchPath: options.searchPath ? [options.searchPath] : undefined,
       pool: { min: 0, max: options.poolMax ?? 10 },
-    });
+      migrations: { migrationSource },
+    };
   }
-  fs.mkdirSync(options.dataDir, { recursive: true });
-  return knexFactory({
+  return {
     client: 'better-sqlite3',
-    connection: { filename: path.join(options.dataDir, 'switchyard.sqlite') },
+    connection: { filename: sqliteFile(options.dataDir) },
     useNullAsDefault: true,
+    migrations: { migrationSource },
     pool: {
       min: 1,
       max: 1,
@@ -57,11 +63,16 @@ export function createDb(options: DbOptions): Db {
         done(null, conn);
       },
     },
-  });
+  };
+}
+
+export function createDb(options: DbOptions): Db {
+  if (!options.databaseUrl) fs.mkdirSync(options.dataDir, { recursive: true });
+  return knexFactory(knexConfig(options));
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest()) as [number, string[]];
   return applied;
 }
 
