@@ -15,6 +15,7 @@ import type { ReadinessCheck } from './readiness.js';
 import { createQueueDriver, type QueueDriver } from './queue/index.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { keyringFromConfig } from './secrets/master-keys.js';
+import type { Keyring } from './secrets/keyring.js';
 
 export interface RuntimeOptions {
   logger?: Logger;
@@ -34,6 +35,8 @@ export interface Runtime {
   queue: QueueDriver;
   /** Agents and connectors; `await plugins.start()` before serving work (core/plugins). */
   plugins: PluginRegistry;
+  /** Master keys for secrets at rest (MASTER_KEYS, or the generated key in DATA_DIR), parsed once. */
+  keyring: Keyring;
   readiness: ReadinessCheck[];
   /** Teardown steps, run last-added-first by close(). */
   closers: Array<() => Promise<void>>;
@@ -72,12 +75,13 @@ export function createRuntime(config: Readonly<Config>, options: RuntimeOptions 
   const queue = createQueueDriver(config, logger);
   closers.push(async () => queue.close());
   // Plugins tear down before the queue, Redis and the database close.
-  const plugins = new PluginRegistry({ config, logger, db, metrics, keyring: keyringFromConfig(config) });
+  const keyring = keyringFromConfig(config);
+  const plugins = new PluginRegistry({ config, logger, db, metrics, keyring });
   closers.push(async () => plugins.stop());
   let closing: Promise<void> | undefined;
 
   return {
-    config, logger, db, dbInfo, redis, metrics, bus, readiness, closers, queue, plugins,
+    config, logger, db, dbInfo, redis, metrics, bus, readiness, closers, queue, plugins, keyring,
     migrate: () => migrateLatest(db),
     close() {
       closing ??= (async () => {

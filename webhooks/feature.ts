@@ -8,7 +8,6 @@
  */
 import type { Runtime } from '../core/runtime.js';
 import type { RouteSpec } from '../core/http/route.js';
-import { keyringFromConfig } from '../core/secrets/master-keys.js';
 import { GenericSourcesStore } from './generic/generic-sources.js';
 import { InboundService } from './inbound/inbound-service.js';
 import { SourceResolver } from './inbound/source-resolver.js';
@@ -17,7 +16,7 @@ import { DeliveriesStore } from './outbound/deliveries-store.js';
 import { DeliveryEngine } from './outbound/delivery-engine.js';
 import { OutboundDispatcher } from './outbound/dispatcher.js';
 import { SubscriptionsStore } from './outbound/subscriptions-store.js';
-import { OutboxRelay, type PipelineStarter } from './relay/outbox-relay.js';
+import { OutboxRelay } from './relay/outbox-relay.js';
 import { pipelineExists, pipelineStarter } from './relay/pipeline-starter.js';
 import { eventsRoutes } from './routes/events-routes.js';
 import { inboundRoutes } from './routes/inbound-routes.js';
@@ -36,22 +35,14 @@ export interface WebhooksFeature {
   inboundRoutes: RouteSpec[];
   /** Mounted under `/api/v1`. */
   apiRoutes: RouteSpec[];
-  relay: OutboxRelay;
-  engine: DeliveryEngine;
-  dispatcher: OutboundDispatcher;
   /** Starts the relay, the delivery engine and the bus subscription. */
   start(): void;
   stop(): Promise<void>;
 }
 
-export interface WebhooksOptions {
-  /** Replaces the pipeline API (tests of the relay alone). */
-  starter?: PipelineStarter;
-}
-
-export function createWebhooks(runtime: Runtime, options: WebhooksOptions = {}): WebhooksFeature {
+export function createWebhooks(runtime: Runtime): WebhooksFeature {
   const { db, config, logger } = runtime;
-  const box = new SecretBox(keyringFromConfig(config));
+  const box = new SecretBox(runtime.keyring);
   const subscriptions = new SubscriptionsStore(db, box);
   const deliveries = new DeliveriesStore(db);
   const engine = new DeliveryEngine({
@@ -60,7 +51,7 @@ export function createWebhooks(runtime: Runtime, options: WebhooksOptions = {}):
   });
   const dispatcher = new OutboundDispatcher(subscriptions, deliveries, logger, () => engine.nudge());
   const relay = new OutboxRelay({
-    db, bus: runtime.bus, logger, dispatcher, starter: options.starter ?? pipelineStarter(runtime),
+    db, bus: runtime.bus, logger, dispatcher, starter: pipelineStarter(runtime),
     pollMs: config.webhooksRelayPollMs, maxBackoffMs: config.webhooksRelayMaxBackoffMs,
   });
   const sources = new GenericSourcesStore(db, box);
@@ -82,9 +73,6 @@ export function createWebhooks(runtime: Runtime, options: WebhooksOptions = {}):
   return {
     inboundRoutes: inboundRoutes(inbound),
     apiRoutes,
-    relay,
-    engine,
-    dispatcher,
     start() {
       detach ??= dispatcher.attach(runtime.bus);
       relay.start();

@@ -56,6 +56,8 @@ export function defineRoute<Body = unknown, Query = Record<string, unknown>, Par
 /** Schemas shared by many routes. */
 export const common = {
   uuid: { type: 'string', format: 'uuid' },
+  /** A run's site key (letters, digits and . _ : -). */
+  siteId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
   idParams: {
     type: 'object',
     properties: { id: { type: 'string', format: 'uuid' } },

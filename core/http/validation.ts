@@ -40,12 +40,16 @@ export function compileCoercing(schema: JsonSchema): ValidateFunction {
   return coercingAjv.compile(schema);
 }
 
-/** Throws a 400 with every field problem when `value` does not match. */
-export function assertValid(validate: ValidateFunction, value: unknown, root: string): void {
+/**
+ * Throws a 400 with every field problem when `value` does not match; the
+ * message reads "Invalid <label>: <path> <problem>; ...". ajv messages name
+ * the rule, never the submitted value, so secrets stay out of the error.
+ */
+export function assertValid(validate: ValidateFunction, value: unknown, root: string, label = 'request'): void {
   if (!validate(value)) {
     const details = fieldProblems(validate.errors, root);
     throw new HubError('HUB_ERR_VALIDATION_FAILED', {
-      message: `Invalid request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      message: `Invalid ${label}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
       details,
     });
   }

@@ -135,7 +135,7 @@ export async function executeRun(x: RunExecution, started: EventDraft): Promise<
   const launch = (stages: StageDefinition[]) => {
     for (const stage of stages) {
       const prior = records.get(stage.name) ?? ({ attempts: 0 } as StageRecord);
-      const task = runStage(sx, stage, prior, { ...outputs }, true)
+      const task = runStage(sx, stage, prior, { ...outputs })
         .catch((err): StageOutcome => {
           x.logger.error({ err, runId: x.run.id, stage: stage.name }, 'stage failed unexpectedly');
           lose();

@@ -13,8 +13,8 @@ export class RunEventRecorder {
   constructor(private readonly db: Db, private readonly bus: EventBus) {}
 
   /** Appends inside `trx` (atomic with the change it reports); publish after commit. */
-  append(trx: Knex.Transaction, event: RunEventInput, options: { runLocked?: boolean } = {}): Promise<StoredRunEvent> {
-    return new RunEventsRepo(trx).append(event, options);
+  append(trx: Knex.Transaction, event: RunEventInput): Promise<StoredRunEvent> {
+    return new RunEventsRepo(trx).append(event);
   }
 
   publish(event: StoredRunEvent, siteId: string | null): void {

@@ -185,7 +185,8 @@ export async function getBatch(runtime: Runtime, tenantId: string, batchId: stri
   return { ...batch, counts: await new RunsRepo(runtime.db).countByStatus(tenantId, batchId) };
 }
 
-async function requireRun(runtime: Runtime, tenantId: string, runId: string): Promise<RunRecord> {
+/** The run, or HUB_ERR_NOT_FOUND (unknown id or another tenant's run). */
+export async function requireRun(runtime: Runtime, tenantId: string, runId: string): Promise<RunRecord> {
   const run = await new RunsRepo(runtime.db).get(tenantId, runId);
   if (!run) throw new HubError('HUB_ERR_NOT_FOUND', { message: 'No such run' });
   return run;

@@ -1,7 +1,7 @@
 /** The API's view of a run: the run record with its stages (timings) and agent messages. */
 import type { StoredRunEvent } from '../db/repos/run-events-repo.js';
-import type { RunRecord } from '../db/repos/runs-repo.js';
-import type { StageRecord } from '../db/repos/run-stages-repo.js';
+import { runStatuses, type RunRecord } from '../db/repos/runs-repo.js';
+import { stageStatuses, type StageRecord } from '../db/repos/run-stages-repo.js';
 
 export interface StageView extends StageRecord {
   durationMs: number | null;
@@ -57,7 +57,7 @@ const stageSchema = {
   type: 'object',
   properties: {
     name: { type: 'string' }, position: { type: 'integer' }, agentId: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] },
+    status: { type: 'string', enum: [...stageStatuses] },
     attempts: { type: 'integer' }, output: {}, error: { type: ['object', 'null'] },
     startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, durationMs: { type: ['integer', 'null'] },
   },
@@ -69,7 +69,7 @@ export const runViewSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, pipelineId: { type: 'string' }, pipelineVersion: { type: 'integer' },
-    status: { type: 'string', enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] },
+    status: { type: 'string', enum: [...runStatuses] },
     throttled: { type: 'boolean' }, siteId: { type: ['string', 'null'] }, batchId: { type: ['string', 'null'] },
     idempotencyKey: { type: ['string', 'null'] }, generation: { type: 'integer' },
     input: {}, output: {}, error: { type: ['object', 'null'] },

@@ -98,10 +98,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs the stage until it succeeds, fails for good or the run stops.
- * `started`: the orchestrator wrote the first attempt's start already.
+ * Runs the stage until it succeeds, fails for good or the run stops. The
+ * orchestrator has written the first attempt's start already (with what
+ * unblocked the stage); each retry's start is written here.
  */
-export async function runStage(x: StageExecution, stage: StageDefinition, prior: StageRecord, outputs: Record<string, unknown>, started = false): Promise<StageOutcome> {
+export async function runStage(x: StageExecution, stage: StageDefinition, prior: StageRecord, outputs: Record<string, unknown>): Promise<StageOutcome> {
   const input = resolveRefs(stage.task.input, { input: x.run.input, run: { id: x.run.id, siteId: x.run.siteId }, outputs });
   // A stage interrupted by a crash gets its attempt again even if that exceeds the policy.
   const maxAttempts = Math.max(stage.retry.attempts, prior.attempts + 1);
@@ -111,7 +112,7 @@ export async function runStage(x: StageExecution, stage: StageDefinition, prior:
     if (x.signal.aborted) return { status: 'aborted' };
     attempt += 1;
     const startedAt = Date.now();
-    if (!(first && started) && !(await x.write(stageStart(stage, attempt)))) return { status: 'aborted' };
+    if (!first && !(await x.write(stageStart(stage, attempt)))) return { status: 'aborted' };
     first = false;
 
     let error: StageError;

@@ -94,11 +94,6 @@ export class PipelineWorker {
     logger.info({ worker: this.id, driver: queue.kind, concurrency: this.options.concurrency, leaseMs: this.options.leaseMs }, 'worker started');
   }
 
-  /** Runs currently executing in this worker. */
-  get activeRuns(): number {
-    return this.active.size;
-  }
-
   private definition(run: RunRecord): Promise<PipelineDefinition | undefined> {
     return this.definitionOf(run.tenantId, run.pipelineId, run.pipelineVersion);
   }
@@ -182,9 +177,7 @@ export class PipelineWorker {
   /** Renews every lease this worker holds; aborts runs that were cancelled or taken over. */
   private async heartbeat(): Promise<void> {
     if (this.active.size === 0) return;
-    const db = this.runtime.db;
-    await db('runs').where({ lease_owner: this.id, status: 'running' }).update({ lease_expires_at: Date.now() + this.options.leaseMs });
-    const held = new Set((await db('runs').where({ lease_owner: this.id, status: 'running' }).select('id')).map((r: { id: string }) => r.id));
+    const held = await this.leases.renewAll(this.id, this.options.leaseMs);
     for (const [runId, { controller }] of this.active) {
       if (!held.has(runId)) controller.abort();
     }
@@ -212,7 +205,7 @@ export class PipelineWorker {
       abortAll();
       await Promise.all([...this.active.values()].map((a) => a.done));
       // Whatever is still ours goes to the next worker now rather than after the lease.
-      await this.runtime.db('runs').where({ lease_owner: this.id, status: 'running' }).update({ lease_expires_at: Date.now() }).catch(() => undefined);
+      await this.leases.releaseAll(this.id).catch(() => undefined);
       this.runtime.logger.info({ worker: this.id }, 'worker stopped');
     })();
     return this.stopping;

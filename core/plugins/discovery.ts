@@ -49,7 +49,7 @@ function firstExisting(dir: string, names: string[]): string | undefined {
 }
 
 /** The module a package exports: `exports["."]` (import/default), then `main`, then index.*. */
-export function packageEntry(dir: string): { entry?: string; name?: string; problem?: string } {
+function packageEntry(dir: string): { entry?: string; name?: string; problem?: string } {
   let pkg: { name?: string; main?: string; exports?: unknown };
   try {
     pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));

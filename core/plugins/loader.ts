@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { PluginDefinition } from '../sdk/types.js';
 import { PLUGIN_API_VERSION } from '../sdk/types.js';
 import type { PluginCandidate } from './discovery.js';
-import { checkManifest, compilePluginSchemas, isCompatible } from './manifest.js';
+import { checkAndCompile, isCompatible } from './manifest.js';
 import type { PluginFailure, PluginRecord } from './plugin-record.js';
 import { withTimeout } from './timeout.js';
 
@@ -49,7 +49,7 @@ export async function loadCandidate(candidate: PluginCandidate, timeoutMs: numbe
     return failed(candidate, name, { code: 'HUB_ERR_PLUGIN_MANIFEST_INVALID', message: `${name}: the module has no default export made with defineAgent or defineConnector` });
   }
   const id = typeof def.id === 'string' && def.id.length > 0 && def.id.length <= 64 ? def.id : name;
-  const problems = checkManifest(def);
+  const { problems, schemas } = checkAndCompile(def);
   if (problems.length > 0) {
     const incompatible = problems.length === 1 && problems[0].path === '/hub' && typeof def.hub === 'string' && !isCompatible(def.hub);
     if (incompatible) {
@@ -76,6 +76,6 @@ export async function loadCandidate(candidate: PluginCandidate, timeoutMs: numbe
     origin: candidate.origin,
     status: 'loading',
     definition,
-    schemas: compilePluginSchemas(definition).schemas,
+    schemas,
   };
 }

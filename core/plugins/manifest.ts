@@ -19,7 +19,8 @@ export interface ManifestProblem {
 
 const fn = { isFunction: true };
 const schemaObject = { type: 'object' };
-const idPattern = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
+/** A plugin id (and a scaffolded plugin's name): lowercase letters and digits in dash-separated words. */
+export const pluginIdPattern = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 const operationName = { pattern: '^[a-z][a-z0-9_]{0,63}$' };
 
 const capability = {
@@ -34,11 +35,11 @@ const action = {
 };
 
 /** The manifest's JSON Schema. Functions are checked with the custom `isFunction` keyword. */
-export const manifestSchema = {
+const manifestSchema = {
   type: 'object',
   properties: {
     kind: { enum: ['agent', 'connector'] },
-    id: { type: 'string', minLength: 2, maxLength: 64, pattern: idPattern },
+    id: { type: 'string', minLength: 2, maxLength: 64, pattern: pluginIdPattern },
     version: { type: 'string', format: 'semver' },
     hub: { type: 'string', format: 'semver-range' },
     description: { type: 'string', minLength: 1, maxLength: 1000 },
@@ -158,11 +159,21 @@ export function isCompatible(range: string, apiVersion = PLUGIN_API_VERSION): bo
  * An incompatible `hub` range is reported here too.
  */
 export function checkManifest(definition: unknown, apiVersion = PLUGIN_API_VERSION): ManifestProblem[] {
+  return checkAndCompile(definition, apiVersion).problems;
+}
+
+/**
+ * checkManifest's work, keeping what it compiled: the registry loads a plugin
+ * with the schemas compiled while checking it (`schemas` is set when there are
+ * no problems).
+ */
+export function checkAndCompile(definition: unknown, apiVersion = PLUGIN_API_VERSION): { problems: ManifestProblem[]; schemas?: PluginSchemas } {
   const problems = shapeProblems(definition);
-  if (problems.length > 0) return problems;
+  if (problems.length > 0) return { problems };
   const def = definition as PluginDefinition;
   if (!isCompatible(def.hub, apiVersion)) {
-    return [{ path: '/hub', message: `range ${def.hub} does not include this hub's plugin API ${apiVersion}` }];
+    return { problems: [{ path: '/hub', message: `range ${def.hub} does not include this hub's plugin API ${apiVersion}` }] };
   }
-  return compilePluginSchemas(def).problems;
+  const compiled = compilePluginSchemas(def);
+  return compiled.problems.length > 0 ? { problems: compiled.problems } : compiled;
 }

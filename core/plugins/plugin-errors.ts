@@ -15,7 +15,7 @@ interface PluginErrorLike {
 }
 
 /** Duck-typed so a plugin compiled against another copy of the SDK is still understood. */
-export function isPluginError(err: unknown): err is PluginErrorLike {
+function isPluginError(err: unknown): err is PluginErrorLike {
   const e = err as Partial<PluginErrorLike> | null;
   return !!e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' && e.name !== 'HubError' && 'options' in e;
 }

@@ -27,5 +27,4 @@ export interface PluginRecord {
   failure?: PluginFailure;
   definition?: PluginDefinition;
   schemas?: PluginSchemas;
-  startedAt?: string;
 }

@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { fieldProblems } from '../http/validation.js';
+import { assertValid, fieldProblems } from '../http/validation.js';
 import type { AgentCatalog, AgentDescription, AgentMessaging } from '../pipelines/agent-catalog.js';
 import type { Keyring } from '../secrets/keyring.js';
 import { PluginError } from '../sdk/errors.js';
@@ -133,7 +133,6 @@ export class PluginRegistry implements AgentCatalog {
       }
     }
     record.status = 'ready';
-    record.startedAt = new Date().toISOString();
     this.started.push(record);
   }
 
@@ -198,11 +197,7 @@ export class PluginRegistry implements AgentCatalog {
   }
 
   private validateInput(record: PluginRecord, operation: string, input: unknown, root: string): void {
-    const validate = record.schemas!.inputs.get(operation)!;
-    if (!validate(input)) {
-      const details = fieldProblems(validate.errors, root);
-      throw new HubError('HUB_ERR_VALIDATION_FAILED', { message: `Invalid input for ${record.id}.${operation}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details });
-    }
+    assertValid(record.schemas!.inputs.get(operation)!, input, root, `input for ${record.id}.${operation}`);
   }
 
   private checkOutput(record: PluginRecord, operation: string, output: unknown): void {

@@ -10,12 +10,11 @@
  * PLUGIN_SETTINGS_CACHE_MS; writes through this process drop the entry at once,
  * writes through another process take effect within the cache time.
  */
-import type { ValidateFunction } from 'ajv';
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/knex.js';
 import { PluginSettingsRepo, type PluginSettingsRow } from '../db/repos/plugin-settings-repo.js';
 import { HubError } from '../errors.js';
-import { fieldProblems } from '../http/validation.js';
+import { assertValid, fieldProblems } from '../http/validation.js';
 import { decryptJson, encryptJson } from '../secrets/cipher.js';
 import type { Keyring } from '../secrets/keyring.js';
 import type { PluginRecord } from './plugin-record.js';
@@ -39,11 +38,9 @@ function aad(tenantId: string, pluginId: string): string {
   return `switchyard:plugin-credentials:${tenantId}:${pluginId}`;
 }
 
-function rejectInvalid(validate: ValidateFunction, value: unknown, root: string, what: string): void {
-  if (validate(value)) return;
-  const details = fieldProblems(validate.errors, root);
-  // ajv messages name the rule, never the submitted value, so secrets stay out of the error.
-  throw new HubError('HUB_ERR_VALIDATION_FAILED', { message: `Invalid ${what}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details });
+/** The API's view of a stored row; no row means the defaults (enabled, no config, no credentials). */
+function toView(row: PluginSettingsRow | undefined): TenantPluginSettings {
+  return { enabled: row?.enabled ?? true, config: row?.config ?? {}, credentialFields: row?.credentialFields ?? [], updatedAt: row?.updatedAt ?? null };
 }
 
 export class PluginSettingsService {
@@ -70,8 +67,7 @@ export class PluginSettingsService {
   }
 
   async view(tenantId: string, pluginId: string): Promise<TenantPluginSettings> {
-    const row = await this.repo.get(tenantId, pluginId);
-    return { enabled: row?.enabled ?? true, config: row?.config ?? {}, credentialFields: row?.credentialFields ?? [], updatedAt: row?.updatedAt ?? null };
+    return toView(await this.repo.get(tenantId, pluginId));
   }
 
   /** Enabled flags of every plugin the tenant changed (others are enabled). */
@@ -80,37 +76,37 @@ export class PluginSettingsService {
   }
 
   async setEnabled(tenantId: string, pluginId: string, enabled: boolean): Promise<TenantPluginSettings> {
-    await this.repo.upsert(tenantId, pluginId, { enabled });
+    const row = await this.repo.upsert(tenantId, pluginId, { enabled });
     this.forget(tenantId, pluginId);
-    return this.view(tenantId, pluginId);
+    return toView(row);
   }
 
   async setConfig(tenantId: string, record: PluginRecord, config: Record<string, unknown>, root = '/body'): Promise<TenantPluginSettings> {
     const validate = record.schemas?.config;
-    if (validate) rejectInvalid(validate, config, root, 'config');
+    if (validate) assertValid(validate, config, root, 'config');
     else if (Object.keys(config).length > 0) {
       throw new HubError('HUB_ERR_VALIDATION_FAILED', { message: `${record.id} takes no config`, details: Object.keys(config).map((k) => ({ path: `${root}/${k}`, message: 'is not an allowed field' })) });
     }
-    await this.repo.upsert(tenantId, record.id, { config });
+    const row = await this.repo.upsert(tenantId, record.id, { config });
     this.forget(tenantId, record.id);
-    return this.view(tenantId, record.id);
+    return toView(row);
   }
 
   async setCredentials(tenantId: string, record: PluginRecord, credentials: Record<string, unknown>, root = '/body'): Promise<TenantPluginSettings> {
     const validate = record.schemas?.credentials;
     if (!validate) throw new HubError('HUB_ERR_PLUGIN_WRONG_KIND', { message: `${record.id} is ${record.kind === 'agent' ? 'an agent' : 'not a connector'} and takes no credentials` });
-    rejectInvalid(validate, credentials, root, 'credentials');
+    assertValid(validate, credentials, root, 'credentials'); // ajv messages never echo the submitted secret
     const fields = Object.keys(credentials).filter((k) => credentials[k] !== undefined && credentials[k] !== null && credentials[k] !== '').sort();
     const envelope = encryptJson(this.keyring, credentials, aad(tenantId, record.id));
-    await this.repo.upsert(tenantId, record.id, { credentialsCiphertext: envelope.text, credentialsKeyId: envelope.kid, credentialFields: fields });
+    const row = await this.repo.upsert(tenantId, record.id, { credentialsCiphertext: envelope.text, credentialsKeyId: envelope.kid, credentialFields: fields });
     this.forget(tenantId, record.id);
-    return this.view(tenantId, record.id);
+    return toView(row);
   }
 
   async clearCredentials(tenantId: string, pluginId: string): Promise<TenantPluginSettings> {
-    await this.repo.upsert(tenantId, pluginId, { credentialsCiphertext: null, credentialsKeyId: null, credentialFields: [] });
+    const row = await this.repo.upsert(tenantId, pluginId, { credentialsCiphertext: null, credentialsKeyId: null, credentialFields: [] });
     this.forget(tenantId, pluginId);
-    return this.view(tenantId, pluginId);
+    return toView(row);
   }
 
   /**
@@ -163,10 +159,5 @@ export class PluginSettingsService {
       }
     }
     return { rekeyed, failed };
-  }
-
-  /** For tests and diagnostics: the raw stored row (ciphertext, never plaintext). */
-  rawRow(tenantId: string, pluginId: string) {
-    return this.repo.get(tenantId, pluginId);
   }
 }

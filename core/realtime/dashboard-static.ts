@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Middleware } from 'koa';
 import serve from 'koa-static';
 
-export const dashboardRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard');
+const dashboardRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard');
 
 const securityHeaders = {
   'Content-Security-Policy':

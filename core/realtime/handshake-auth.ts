@@ -7,17 +7,16 @@
  * token's lifetime bounds a live connection just as it bounds API calls.
  */
 import type { KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import type { Socket } from 'socket.io';
-import { HubError, type ErrorCode } from '../errors.js';
+import { HubError, isHubError, type ErrorCode } from '../errors.js';
 import { looksLikeApiKey, type ApiKeyVerifier } from '../auth/api-keys.js';
-import { isJwtClaims } from '../auth/jwt.js';
+import { createJwtVerifier, type JwtVerifier } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 
 /** Per-socket state kept by the realtime server. */
 export interface SocketData {
   principal: Principal;
-  /** Epoch ms at which the credential stops being valid (JWT `exp`), if any. */
+  /** Epoch ms at which the credential stops being valid (JWT `exp`); undefined when it never expires. */
   expiresAt?: number;
 }
 
@@ -34,28 +33,24 @@ export function socketError(code: ErrorCode, message?: string): Error & { data: 
   return err;
 }
 
-async function resolvePrincipal(token: string, options: HandshakeAuthOptions): Promise<SocketData> {
+async function resolvePrincipal(token: string, options: HandshakeAuthOptions, jwts: JwtVerifier): Promise<SocketData> {
   if (looksLikeApiKey(token)) {
     const principal = await options.apiKeys.verify(token);
     if (!principal) throw socketError('HUB_ERR_AUTH_INVALID', 'The API key is invalid or revoked');
     return { principal };
   }
-  let claims: unknown;
   try {
-    claims = jwt.verify(token, options.jwtKey, { algorithms: ['HS256'] });
+    const { principal, exp } = await jwts.verify(token);
+    return exp === undefined ? { principal } : { principal, expiresAt: exp * 1000 };
   } catch (err) {
-    const expired = (err as Error).name === 'TokenExpiredError';
-    throw socketError('HUB_ERR_AUTH_INVALID', expired ? 'The token has expired' : 'The token is invalid');
+    if (isHubError(err)) throw socketError(err.code, err.message);
+    throw err;
   }
-  if (!isJwtClaims(claims)) throw socketError('HUB_ERR_AUTH_INVALID', 'The token is invalid');
-  return {
-    principal: { tenantId: claims.tenant, scopes: new Set(claims.scopes), subject: `jwt:${claims.sub}`, kind: 'jwt' },
-    expiresAt: claims.exp * 1000,
-  };
 }
 
 /** Socket.IO middleware: sets `socket.data` or refuses the connection. */
 export function handshakeAuth(options: HandshakeAuthOptions) {
+  const jwts = createJwtVerifier(options.jwtKey);
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token.length === 0) {
@@ -66,7 +61,7 @@ export function handshakeAuth(options: HandshakeAuthOptions) {
       next(socketError('HUB_ERR_AUTH_INVALID', 'The token is invalid'));
       return;
     }
-    resolvePrincipal(token, options).then(
+    resolvePrincipal(token, options, jwts).then(
       (data) => {
         Object.assign(socket.data as SocketData, data);
         next();

@@ -18,8 +18,12 @@ import { authorizeJoin, type RoomOwnership } from './room-access.js';
 export type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Stored run events, oldest first, with seq > afterSeq; at most `limit`. */
+/** Reads one run's stored events after a seq, page by page. */
+export type RunEventPages = (afterSeq: number, limit: number) => Promise<HubEvent[]>;
+
 export interface RunEventSource {
-  listSince(tenantId: string, runId: string, afterSeq: number, limit: number): Promise<HubEvent[]>;
+  /** A page reader for one replay; the run itself is looked up at most once per reader. */
+  replayPages(tenantId: string, runId: string): RunEventPages;
 }
 
 export interface SocketHandlerDeps {
@@ -68,8 +72,9 @@ async function replay(socket: HubSocket, deps: SocketHandlerDeps, runId: string,
   const tenantId = socket.data.principal.tenantId;
   let cursor = afterSeq;
   let replayed = 0;
+  const pages = deps.events.replayPages(tenantId, runId);
   while (replayed < maxReplayPerJoin && socket.connected) {
-    const page = await deps.events.listSince(tenantId, runId, cursor, Math.min(replayPageSize, maxReplayPerJoin - replayed));
+    const page = await pages(cursor, Math.min(replayPageSize, maxReplayPerJoin - replayed));
     for (const event of page) {
       socket.emit(event.name, event);
       cursor = event.seq ?? cursor;
@@ -165,7 +170,8 @@ export function handleConnection(socket: HubSocket, deps: SocketHandlerDeps): vo
     });
   });
 
-  if (expiresAt !== undefined) {
+  // A credential without an expiry (an API key, a JWT without `exp`) gets no timer.
+  if (expiresAt !== undefined && Number.isFinite(expiresAt)) {
     // JWT_TTL_SECONDS is at most 7 days, well inside setTimeout's ~24.8-day range.
     const delay = Math.min(Math.max(expiresAt - Date.now(), 0), 2_147_483_647);
     const timer = setTimeout(() => {

@@ -21,7 +21,7 @@ export function storageOwnership(db: Db): RoomOwnership {
 }
 
 /** A stored run event in the shape it had when it was published live. */
-export function toHubEvent(stored: StoredRunEvent, siteId: string | null): HubEvent {
+function toHubEvent(stored: StoredRunEvent, siteId: string | null): HubEvent {
   const event: HubEvent = {
     name: stored.name,
     tenantId: stored.tenantId,
@@ -39,11 +39,14 @@ export function storageRunEvents(db: Db): RunEventSource {
   const runs = new RunsRepo(db);
   const events = new RunEventsRepo(db);
   return {
-    async listSince(tenantId, runId, afterSeq, limit) {
-      const run = await runs.get(tenantId, runId);
-      if (!run) return [];
-      const stored = await events.listSince(tenantId, runId, afterSeq, limit);
-      return stored.map((e) => toHubEvent(e, run.siteId));
+    replayPages(tenantId, runId) {
+      let run: ReturnType<RunsRepo['get']> | undefined; // read once, on the first page
+      return async (afterSeq, limit) => {
+        const found = await (run ??= runs.get(tenantId, runId));
+        if (!found) return [];
+        const stored = await events.listSince(tenantId, runId, afterSeq, limit);
+        return stored.map((e) => toHubEvent(e, found.siteId));
+      };
     },
   };
 }

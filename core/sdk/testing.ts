@@ -12,7 +12,8 @@
  * pass `http` to answer requests yourself.
  */
 import type { ValidateFunction } from 'ajv';
-import { checkManifest, compilePluginSchemas } from '../plugins/manifest.js';
+import { fieldProblems } from '../http/validation.js';
+import { checkManifest, compilePluginSchemas, type PluginSchemas } from '../plugins/manifest.js';
 import { createHttpClient } from '../plugins/http-client.js';
 import { MessagingUnavailableError, PluginError } from './errors.js';
 import type {
@@ -113,15 +114,27 @@ export function createTestContext<Config = Record<string, unknown>, Credentials 
   };
 }
 
+/** Compiled schemas per plugin definition, so a test suite running many calls compiles each plugin once. */
+const compiled = new WeakMap<object, PluginSchemas>();
+
+function schemasOf(definition: AgentDefinition<any> | ConnectorDefinition<any, any>): PluginSchemas {
+  let schemas = compiled.get(definition);
+  if (!schemas) {
+    schemas = compilePluginSchemas(definition).schemas;
+    compiled.set(definition, schemas);
+  }
+  return schemas;
+}
+
 function validateOrThrow(validate: ValidateFunction | undefined, value: unknown, code: string, what: string): void {
   if (!validate || validate(value)) return;
-  const details = (validate.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'is invalid' }));
+  const details = fieldProblems(validate.errors);
   throw new PluginError(code, `${what}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, { details });
 }
 
 /** Runs one capability like the hub: input validated first, output checked against its schema. */
 export async function runCapability<T = unknown>(agent: AgentDefinition<any>, capability: string, input: unknown, ctx: AgentContext<any> = createTestContext()): Promise<T> {
-  const { schemas } = compilePluginSchemas(agent);
+  const schemas = schemasOf(agent);
   if (!Object.hasOwn(agent.capabilities, capability)) throw new PluginError('HUB_ERR_PLUGIN_UNKNOWN_OPERATION', `${agent.id} has no capability ${capability}`);
   validateOrThrow(schemas.inputs.get(capability), input, 'HUB_ERR_VALIDATION_FAILED', `invalid input for ${agent.id}.${capability}`);
   const output = await agent.handle({ capability, input }, ctx);
@@ -131,7 +144,7 @@ export async function runCapability<T = unknown>(agent: AgentDefinition<any>, ca
 
 /** Runs one connector action like the hub: input validated first, output checked against its schema. */
 export async function runAction<T = unknown>(connector: ConnectorDefinition<any, any>, action: string, input: unknown, ctx: ConnectorContext<any, any> = createTestContext()): Promise<T> {
-  const { schemas } = compilePluginSchemas(connector);
+  const schemas = schemasOf(connector);
   if (!Object.hasOwn(connector.actions, action)) throw new PluginError('HUB_ERR_PLUGIN_UNKNOWN_OPERATION', `${connector.id} has no action ${action}`);
   validateOrThrow(schemas.inputs.get(action), input, 'HUB_ERR_VALIDATION_FAILED', `invalid input for ${connector.id}.${action}`);
   const output = await connector.actions[action].run(input, ctx);

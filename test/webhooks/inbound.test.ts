@@ -22,7 +22,7 @@ forEachDialect('webhooks: inbound', (database) => {
     this.timeout(60_000);
     hub = await startTestHub(database(), {
       PLUGIN_PATHS: echoAgentPath, WEBHOOKS_BODY_LIMIT_BYTES: '4096', WEBHOOKS_REJECTION_LOG_SIZE: '5',
-      WEBHOOKS_RELAY_POLL_MS: '100', WEBHOOKS_SOURCE_CACHE_MS: '0', RUN_SWEEP_INTERVAL_MS: '500',
+      WEBHOOKS_RELAY_POLL_MS: '100', RUN_SWEEP_INTERVAL_MS: '500',
     });
     a = await ds24Tenant(hub, 'shop-a');
     b = await ds24Tenant(hub, 'shop-b');
@@ -288,5 +288,26 @@ forEachDialect('webhooks: inbound', (database) => {
     expect(sales.items).to.have.length(1);
     expect(sales.items[0]).to.include({ kind: 'sale', transactionId: '700001', amount: '4.20' });
     expect(sales.items[0].siteId).to.be.a('string');
+  });
+
+  it('a credential change through the API applies to webhook verification at once, with the default source cache', async function () {
+    // The verification settings cache is on (default WEBHOOKS_SOURCE_CACHE_MS); credentials must not wait for it.
+    expect(hub.hub.runtime.config.webhooksSourceCacheMs).to.equal(5000);
+    const c = await hub.tenant('shop-c');
+    await json(await hub.api('/api/v1/plugins/digistore24/credentials', { method: 'PUT', key: c.key, json: { ipnPassphrase: PASSPHRASE } }), 200);
+    const first = await postForm(hub, '/webhooks/shop-c/digistore24', ipnBody(payment({ order_id: 'C-1', transaction_id: '6001' })));
+    expect(first.status).to.equal(200);
+    expect(await first.text()).to.equal('OK');
+
+    const rotated = 'shop-c-rotated-passphrase';
+    await json(await hub.api('/api/v1/plugins/digistore24/credentials', { method: 'PUT', key: c.key, json: { ipnPassphrase: rotated } }), 200);
+    const old = await postForm(hub, '/webhooks/shop-c/digistore24', ipnBody(payment({ order_id: 'C-2', transaction_id: '6002' })));
+    expect(old.status).to.equal(403);
+    expect((await old.json()).error.code).to.equal('HUB_ERR_WEBHOOK_SIGNATURE_INVALID');
+    const fresh = await postForm(hub, '/webhooks/shop-c/digistore24', ipnBody(payment({ order_id: 'C-3', transaction_id: '6003' }), rotated));
+    expect(fresh.status).to.equal(200);
+    expect(await fresh.text()).to.equal('OK');
+    const events = await json(await hub.api('/api/v1/events?connector=digistore24', { key: c.key }), 200);
+    expect(events.items.map((e: any) => e.data.order_id).sort()).to.deep.equal(['C-1', 'C-3']);
   });
 });

@@ -12,6 +12,7 @@ import type { NormalizedEvent, RawWebhookRequest, VerifyResult } from '../../cor
 import { json, parseJson } from '../store/rows.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { verifyHmac, type HmacSettings } from '../verify/hmac.js';
+import { ParseOnce } from '../verify/parse-once.js';
 import { valueAt } from '../triggers/rule-matcher.js';
 
 export interface GenericSourceSettings extends HmacSettings {
@@ -87,11 +88,14 @@ function parseBody(request: RawWebhookRequest): Parsed {
   return { data: { text } };
 }
 
+/** verify and normalize get the same request object: the body is parsed once. */
+const genericBody = new ParseOnce(parseBody);
+
 const TYPE_PART = /[^A-Za-z0-9_.]/g;
 
 /** Verification and normalization for one generic source. */
 export function genericVerify(source: GenericSource & { secret: string }, request: RawWebhookRequest): VerifyResult {
-  const parsed = parseBody(request);
+  const parsed = genericBody.get(request);
   if ('malformed' in parsed) return { ok: false, reason: parsed.malformed, malformed: true };
   const verdict = verifyHmac(source.settings, source.secret, request.headers, request.body);
   if (verdict.ok) return { ok: true };
@@ -99,7 +103,7 @@ export function genericVerify(source: GenericSource & { secret: string }, reques
 }
 
 export function genericNormalize(source: GenericSource, request: RawWebhookRequest): NormalizedEvent[] {
-  const parsed = parseBody(request);
+  const parsed = genericBody.get(request);
   if ('malformed' in parsed) throw new Error(parsed.malformed);
   const s = source.settings;
   const fromHeader = s.eventIdHeader ? request.headers[s.eventIdHeader] : undefined;

@@ -2,8 +2,10 @@
  * Finds who an inbound request is for: the tenant (by slug), the connector's
  * webhook definition (through the plugin registry; the built-in `generic`
  * connector is this feature's own HMAC source) and a context carrying the
- * tenant's decrypted credentials. Lookups are cached for
- * WEBHOOKS_SOURCE_CACHE_MS, so credential changes apply within that delay.
+ * tenant's decrypted credentials. Tenant slugs and generic sources are cached
+ * for WEBHOOKS_SOURCE_CACHE_MS. The connector context is asked of the plugin
+ * registry on every request: its settings service caches the stored row and
+ * drops it on writes, so a credential change applies at once.
  * A tenant that has not configured the connector gets a context without
  * credentials: verification then fails closed.
  */
@@ -41,7 +43,6 @@ function bareContext(pluginId: string, tenantId: string, logger: Logger): Connec
 
 export class SourceResolver {
   private readonly tenants: LRUCache<string, { id: string | null }>;
-  private readonly contexts: LRUCache<string, ConnectorContext>;
   private readonly generic: LRUCache<string, { def: WebhookDefinition | null }>;
 
   constructor(
@@ -53,7 +54,6 @@ export class SourceResolver {
   ) {
     const ttl = Math.max(1, cacheMs);
     this.tenants = new LRUCache({ max: 10_000, ttl });
-    this.contexts = new LRUCache({ max: 10_000, ttl });
     this.generic = new LRUCache({ max: 10_000, ttl });
   }
 
@@ -78,10 +78,9 @@ export class SourceResolver {
     return { tenantId, connector, source: '', webhook, ctx: await this.context(tenantId, connector) };
   }
 
-  /** Drops cached entries (after credential or source changes in this process). */
+  /** Drops cached entries (after source changes in this process). */
   forget(): void {
     this.tenants.clear();
-    this.contexts.clear();
     this.generic.clear();
   }
 
@@ -94,15 +93,10 @@ export class SourceResolver {
   }
 
   private async context(tenantId: string, connector: string): Promise<ConnectorContext> {
-    const key = `${tenantId}:${connector}`;
-    const hit = this.contexts.get(key);
-    if (hit) return hit;
     try {
-      const ctx = await this.connectors.getConnectorContext(tenantId, connector);
-      this.contexts.set(key, ctx);
-      return ctx;
+      return await this.connectors.getConnectorContext(tenantId, connector);
     } catch (err) {
-      // Not cached: the tenant may be configuring the connector right now.
+      // The tenant may be configuring the connector right now.
       this.logger.debug({ connector, err: (err as Error).message }, 'webhook: connector not usable for this tenant; verification will fail closed');
       return bareContext(connector, tenantId, this.logger);
     }

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/logger.js';
 import { standardWebhookHeaders } from '../verify/standard-webhooks.js';
 import { DeliveriesStore, type ClaimedDelivery } from './deliveries-store.js';
 import { send } from './sender.js';
-import type { SubscriptionsStore } from './subscriptions-store.js';
+import type { SubscriptionWithSecret, SubscriptionsStore } from './subscriptions-store.js';
 import { checkTargetUrl } from './target-policy.js';
 import { hubVersion } from '../../core/version.js';
 import { PollingLoop } from '../polling-loop.js';
@@ -31,6 +31,18 @@ export function nextDelay(scheduleMs: number[], failedAttempts: number, random =
   const base = scheduleMs[failedAttempts - 1];
   if (base === undefined) return undefined;
   return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Reads shared by the attempts of one claimed batch: subscription (with its secret) by id, private-target permission by tenant. */
+interface BatchLookups {
+  subscriptions: Map<string, Promise<SubscriptionWithSecret | undefined>>;
+  allowPrivate: Map<string, Promise<boolean>>;
+}
+
+function once<K, V>(map: Map<K, Promise<V>>, key: K, read: () => Promise<V>): Promise<V> {
+  let hit = map.get(key);
+  if (!hit) map.set(key, (hit = read()));
+  return hit;
 }
 
 export class DeliveryEngine {
@@ -66,17 +78,18 @@ export class DeliveryEngine {
         return;
       }
       if (due.length === 0) return;
-      await Promise.all(due.map((d) => this.attempt(d).catch((err) => this.o.logger.error({ err, deliveryId: d.id }, 'delivery attempt failed unexpectedly'))));
+      const lookups: BatchLookups = { subscriptions: new Map(), allowPrivate: new Map() };
+      await Promise.all(due.map((d) => this.attempt(d, lookups).catch((err) => this.o.logger.error({ err, deliveryId: d.id }, 'delivery attempt failed unexpectedly'))));
     }
   }
 
-  private async attempt(d: ClaimedDelivery): Promise<void> {
-    const sub = await this.o.subscriptions.withSecret(d.subscription_id);
+  private async attempt(d: ClaimedDelivery, lookups: BatchLookups): Promise<void> {
+    const sub = await once(lookups.subscriptions, d.subscription_id, () => this.o.subscriptions.withSecret(d.subscription_id));
     if (!sub || !sub.enabled) {
       await this.o.deliveries.finish(d.id, 'dead', null, 'subscription disabled or deleted');
       return;
     }
-    const allowPrivate = await this.o.subscriptions.allowPrivateTargets(d.tenant_id);
+    const allowPrivate = await once(lookups.allowPrivate, d.tenant_id, () => this.o.subscriptions.allowPrivateTargets(d.tenant_id));
     const startedAt = new Date();
     const target = checkTargetUrl(sub.url, allowPrivate);
     const timestamp = Math.floor(Date.now() / 1000);

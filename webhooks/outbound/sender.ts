@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import { parseRetryAfter } from '../../core/plugins/http-client.js';
 
 const agents = {
   strict: { http: new RequestFilteringHttpAgent({ keepAlive: true }), https: new RequestFilteringHttpsAgent({ keepAlive: true }) },
@@ -25,13 +26,6 @@ export interface SendResult {
 }
 
 const RESPONSE_CAP = 64 * 1024;
-
-function retryAfter(value: string | undefined): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
-}
 
 export function send(target: string, body: string, headers: Record<string, string>, options: { timeoutMs: number; allowPrivate: boolean }): Promise<SendResult> {
   const started = process.hrtime.bigint();
@@ -57,7 +51,7 @@ export function send(target: string, body: string, headers: Record<string, strin
         read += chunk.length;
         if (read > RESPONSE_CAP) res.destroy();
       });
-      const done = () => finish({ statusCode: res.statusCode ?? null, error: null, retryAfterMs: retryAfter(res.headers['retry-after']) });
+      const done = () => finish({ statusCode: res.statusCode ?? null, error: null, retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? null });
       res.on('end', done);
       res.on('close', done);
       res.on('error', done);

@@ -81,7 +81,7 @@ export class OutboxRelay {
     this.events = new EventsStore(o.db);
     this.sales = new SalesStore(o.db);
     this.rules = new RulesStore(o.db);
-    this.loop = new PollingLoop(() => this.drain(true), {
+    this.loop = new PollingLoop(() => this.drain(), {
       pollMs: o.pollMs,
       nudgeDelayMs: o.coalesceMs ?? 50,
       onError: (err) => o.logger.error({ err }, 'outbox relay: drain failed'),
@@ -103,10 +103,10 @@ export class OutboxRelay {
 
   /**
    * Processes due rows until none is left (or processing fails); returns how
-   * many were done. With `fullBatchesOnly` (the scheduled drains) it stops
-   * after a partial batch: the rest arrive with the next nudge or poll.
+   * many were done. It stops after a partial batch: the rest arrive with the
+   * next nudge or poll.
    */
-  async drain(fullBatchesOnly = false): Promise<number> {
+  async drain(): Promise<number> {
     let done = 0;
     const batchSize = this.o.batchSize ?? 200;
     for (;;) {
@@ -121,7 +121,7 @@ export class OutboxRelay {
       if (rows.length === 0) return done;
       const ok = await this.processBatch(rows);
       done += ok;
-      if (ok < rows.length || (fullBatchesOnly && rows.length < batchSize)) return done;
+      if (ok < rows.length || rows.length < batchSize) return done;
     }
   }
 
@@ -240,11 +240,4 @@ export class OutboxRelay {
       }
     }
   }
-
-  /** Rows not yet done (for readiness and tests). */
-  async backlog(): Promise<number> {
-    const [{ count }] = await this.o.db('webhook_outbox').where({ status: 'pending' }).count({ count: '*' });
-    return Number(count);
-  }
 }
-

@@ -1,6 +1,7 @@
 /** The inbox API: list and show stored webhook events, replay one, read the rejection log. */
 import { randomUUID } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
+import { decodeUtf8 } from '../../core/http/body.js';
 import { common, defineRoute, type RouteSpec } from '../../core/http/route.js';
 import type { SourceResolver } from '../inbound/source-resolver.js';
 import type { SalesStore } from '../ledger/sales-store.js';
@@ -26,11 +27,9 @@ const eventSchema = {
   required: ['id', 'type', 'connector', 'providerEventId', 'receivedAt', 'duplicates', 'data'],
 };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function bodyView(body: Buffer): { body: string; bodyEncoding: 'utf8' | 'base64' } {
   try {
-    return { body: utf8.decode(body), bodyEncoding: 'utf8' };
+    return { body: decodeUtf8(body), bodyEncoding: 'utf8' };
   } catch {
     return { body: body.toString('base64'), bodyEncoding: 'base64' };
   }

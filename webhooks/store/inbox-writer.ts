@@ -228,16 +228,8 @@ export async function writeBatch(tx: DbOrTx, items: IngestItem[]): Promise<Inges
       const first = !candidate;
       if (!candidate) {
         const id = randomUUID();
-        candidate = {
-          id,
-          row: {
-            id, tenant_id: item.tenantId, connector: item.connector, source: item.source,
-            provider_event_id: providerEventId, type: clean(e.type, 128), request_id: '',
-            data: json(e.data), ledger: e.ledger ? json(e.ledger) : null,
-            occurred_at: e.occurredAt && !Number.isNaN(Date.parse(e.occurredAt)) ? new Date(e.occurredAt) : null,
-            received_at: now, duplicates: 0,
-          },
-        };
+        // request_id is set below to the request of the key's first occurrence.
+        candidate = { id, row: eventRow(item, e, id, '', now) };
         candidates.set(key, candidate);
       }
       return { key, first, type: clean(e.type, 128), providerEventId };
@@ -288,11 +280,7 @@ export async function writeBatch(tx: DbOrTx, items: IngestItem[]): Promise<Inges
     await tx('webhook_events').where({ id }).update({ duplicates: tx.raw('duplicates + ?', [count]), last_duplicate_at: now });
   }
 
-  const requestRows = items.map((item, i) => ({
-    id: results[i].requestId, tenant_id: item.tenantId, connector: item.connector, source: item.source,
-    method: item.method, headers: json(item.headers), query: json(item.query), body: item.body,
-    body_size: item.body.length, outcome: results[i].outcome, event_count: item.events.length, received_at: now,
-  }));
+  const requestRows = items.map((item, i) => requestRow(item, results[i].requestId, results[i].outcome, now));
   for (let i = 0; i < requestRows.length; i += 200) await tx('webhook_requests').insert(requestRows.slice(i, i + 200));
 
   const outboxRows = rows.filter((r) => inserted.has(String(r.id))).map((r) => ({

@@ -31,10 +31,3 @@ export function clean(value: string, max: number): string {
   const noNul = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
   return noNul.length > max ? noNul.slice(0, max) : noNul;
 }
-
-export function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  const n = Number(value);
-  return Number.isFinite(n) ? new Date(n) : new Date(String(value));
-}

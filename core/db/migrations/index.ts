@@ -9,6 +9,7 @@ import * as m003 from './003-pipelines-runs.js';
 import * as m004 from './004-webhooks.js';
 import * as m005 from './005-run-event-seq.js';
 import * as m006 from './006-webhook-sales-reversal-index.js';
+import * as m007 from './007-sales-event-index.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '004-webhooks': m004,
   '005-run-event-seq': m005,
   '006-webhook-sales-reversal-index': m006,
+  '007-sales-event-index': m007,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

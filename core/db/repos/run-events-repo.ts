@@ -6,9 +6,8 @@
  * concurrent writers (parallel stages, another worker serving an agent
  * request) never collide.
  */
-import type { Knex } from 'knex';
 import type { DbOrTx } from '../knex.js';
-import { isPostgres, toIso } from '../knex.js';
+import { toIso } from '../knex.js';
 import type { HubEventName } from '../../events.js';
 import { RunTransitionsRepo } from './run-transitions-repo.js';
 
@@ -30,9 +29,16 @@ export interface StoredRunEvent {
   createdAt: string;
 }
 
-/** Locks the run row until the transaction ends (PostgreSQL; SQLite transactions are serial already). */
-export async function lockRunRow(trx: Knex.Transaction, runId: string): Promise<void> {
-  if (isPostgres(trx)) await trx.raw('select 1 from runs where id = ? for update', [runId]);
+function toEvent(r: Record<string, unknown>): StoredRunEvent {
+  return {
+    seq: Number(r.seq),
+    tenantId: String(r.tenant_id),
+    runId: String(r.run_id),
+    name: r.name as HubEventName,
+    agentId: r.agent_id === null ? null : String(r.agent_id),
+    data: JSON.parse(String(r.data)) as Record<string, unknown>,
+    createdAt: toIso(r.created_at)!,
+  };
 }
 
 export class RunEventsRepo {
@@ -43,9 +49,8 @@ export class RunEventsRepo {
    * change it reports. Its seq comes from runs.next_seq (which also locks the
    * run row until the transaction ends), so concurrent writers of one run
    * (parallel stages, another worker serving an agent request) never collide.
-   * `runLocked` is accepted for compatibility; the allocation locks anyway.
    */
-  async append(event: RunEventInput, _options: { runLocked?: boolean } = {}): Promise<StoredRunEvent> {
+  async append(event: RunEventInput): Promise<StoredRunEvent> {
     const stored = await new RunTransitionsRepo(this.db).apply(
       { runId: event.runId, tenantId: event.tenantId, owner: null },
       { events: [{ name: event.name, agentId: event.agentId ?? null, data: event.data }] },
@@ -71,28 +76,12 @@ export class RunEventsRepo {
       .andWhere('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit);
-    return rows.map((r: Record<string, unknown>) => ({
-      seq: Number(r.seq),
-      tenantId: String(r.tenant_id),
-      runId: String(r.run_id),
-      name: r.name as HubEventName,
-      agentId: r.agent_id === null ? null : String(r.agent_id),
-      data: JSON.parse(String(r.data)) as Record<string, unknown>,
-      createdAt: toIso(r.created_at)!,
-    }));
+    return rows.map(toEvent);
   }
 }
 
 /** The agent messages of a run (request, reply, timeout, send, emit), oldest first. */
 export async function listRunMessages(db: DbOrTx, tenantId: string, runId: string, limit = 500): Promise<StoredRunEvent[]> {
   const rows = await db('run_events').where({ tenant_id: tenantId, run_id: runId, name: 'agent.message' }).orderBy('seq').limit(limit);
-  return rows.map((r: Record<string, unknown>) => ({
-    seq: Number(r.seq),
-    tenantId: String(r.tenant_id),
-    runId: String(r.run_id),
-    name: 'agent.message' as const,
-    agentId: r.agent_id === null ? null : String(r.agent_id),
-    data: JSON.parse(String(r.data)) as Record<string, unknown>,
-    createdAt: toIso(r.created_at)!,
-  }));
+  return rows.map(toEvent);
 }

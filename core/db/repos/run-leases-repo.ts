@@ -17,8 +17,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import { isPostgres } from '../knex.js';
-import { WriteBatcher } from './run-write-batcher.js';
-import { lockRunRow } from './run-events-repo.js';
+import { sharedBatcher } from './run-write-batcher.js';
 import { RunTransitionsRepo, type RunFinish, type Transition } from './run-transitions-repo.js';
 import type { StoredRunEvent } from './run-events-repo.js';
 import { toRun, type RunRecord } from './runs-repo.js';
@@ -48,6 +47,11 @@ async function lockFlowKeys(trx: Knex.Transaction, run: { tenant_id: unknown; pi
   if (!isPostgres(trx)) return; // SQLite: one writer at a time already
   await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`sy:runs:pipeline:${run.pipeline_id}`]);
   if (run.site_id != null) await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`sy:runs:site:${run.tenant_id}:${run.site_id}`]);
+}
+
+/** Locks the run row until the transaction ends (PostgreSQL; SQLite transactions are serial already). */
+async function lockRunRow(trx: Knex.Transaction, runId: string): Promise<void> {
+  if (isPostgres(trx)) await trx.raw('select 1 from runs where id = ? for update', [runId]);
 }
 
 function refs(rows: Array<Record<string, unknown>>): RunRef[] {
@@ -83,8 +87,6 @@ async function pgClaim(db: Knex, items: FastClaim[]): Promise<Array<Record<strin
   const rows = new Map((result.rows as Array<Record<string, unknown>>).map((r) => [String(r.id), r]));
   return items.map((c) => rows.get(c.id));
 }
-
-const claimBatchers = new WeakMap<Knex, WriteBatcher<FastClaim, Record<string, unknown> | undefined>>();
 
 export class RunLeasesRepo {
   constructor(private readonly db: Db) {}
@@ -156,12 +158,7 @@ export class RunLeasesRepo {
     let row: Record<string, unknown> | undefined;
     if (isPostgres(this.db)) {
       const db = this.db;
-      let batcher = claimBatchers.get(db);
-      if (!batcher) {
-        const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
-        batcher = new WriteBatcher({ run: (items) => pgClaim(db, items), key: (c) => c.id, maxInflight: Math.max(1, Math.floor(poolMax / 4)), maxBatch: 200 });
-        claimBatchers.set(db, batcher);
-      }
+      const batcher = sharedBatcher<FastClaim, Record<string, unknown> | undefined>(db, 'runs.claim', { run: (items) => pgClaim(db, items), key: (c) => c.id, poolShare: 1 / 4, maxBatch: 200 });
       row = await batcher.add(item);
       if (!row) return undefined;
       return { run: toRun(row), firstStart: Boolean(row.first_start) };
@@ -176,10 +173,19 @@ export class RunLeasesRepo {
     return { run: toRun(row), firstStart: Number(row.started_at) === at.getTime() };
   }
 
-  /** Extends the lease; false when the run is no longer ours or no longer running (cancelled). */
-  async heartbeat(runId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const changed = await this.db('runs').where({ id: runId, lease_owner: owner, status: 'running' }).update({ lease_expires_at: Date.now() + leaseMs });
-    return changed > 0;
+  /**
+   * Extends every lease `owner` holds on a running run, in one statement;
+   * returns the ids of those runs (a run missing from it was cancelled,
+   * finished or taken over).
+   */
+  async renewAll(owner: string, leaseMs: number): Promise<Set<string>> {
+    const rows = (await this.db('runs').where({ lease_owner: owner, status: 'running' }).update({ lease_expires_at: Date.now() + leaseMs }, ['id'])) as Array<{ id: unknown }>;
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
+  /** Expires every lease `owner` holds now, so that another worker can take its running runs at once. */
+  async releaseAll(owner: string): Promise<void> {
+    await this.db('runs').where({ lease_owner: owner, status: 'running' }).update({ lease_expires_at: Date.now() });
   }
 
   /**

@@ -3,10 +3,9 @@
  * Results are written as each stage finishes, so partial results survive any
  * failure and a resumed or recovered run never re-executes a completed stage.
  */
-import type { Knex } from 'knex';
 import type { DbOrTx } from '../knex.js';
 import { isPostgres, toIso } from '../knex.js';
-import { WriteBatcher } from './run-write-batcher.js';
+import { sharedBatcher } from './run-write-batcher.js';
 
 export const stageStatuses = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] as const;
 export type StageStatus = (typeof stageStatuses)[number];
@@ -43,9 +42,6 @@ function toStage(row: Record<string, unknown>): StageRecord {
   };
 }
 
-/** PostgreSQL: the stage lists of runs being claimed at the same time, read in one statement. */
-const listBatchers = new WeakMap<Knex, WriteBatcher<string, StageRecord[]>>();
-
 export class RunStagesRepo {
   constructor(private readonly db: DbOrTx) {}
 
@@ -67,20 +63,15 @@ export class RunStagesRepo {
   async listForRun(runId: string): Promise<StageRecord[]> {
     const db = this.db;
     if (!isPostgres(db) || db.isTransaction) return this.list(runId);
-    let batcher = listBatchers.get(db as Knex);
-    if (!batcher) {
-      const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
-      batcher = new WriteBatcher({
-        run: async (ids) => {
-          const byRun = await new RunStagesRepo(db).listMany(ids);
-          return ids.map((id) => byRun.get(id) ?? []);
-        },
-        key: (id) => id,
-        maxInflight: Math.max(1, Math.floor(poolMax / 4)),
-        maxBatch: 200,
-      });
-      listBatchers.set(db as Knex, batcher);
-    }
+    const batcher = sharedBatcher<string, StageRecord[]>(db, 'run_stages.list', {
+      run: async (ids) => {
+        const byRun = await new RunStagesRepo(db).listMany(ids);
+        return ids.map((id) => byRun.get(id) ?? []);
+      },
+      key: (id) => id,
+      poolShare: 1 / 4,
+      maxBatch: 200,
+    });
     return batcher.add(runId);
   }
 
@@ -90,26 +81,6 @@ export class RunStagesRepo {
     const rows = await this.db('run_stages').whereIn('run_id', runIds).orderBy([{ column: 'run_id' }, { column: 'position' }]);
     for (const row of rows) out.get(String(row.run_id))!.push(toStage(row));
     return out;
-  }
-
-  async markRunning(runId: string, name: string, attempt: number, now = new Date()): Promise<void> {
-    await this.db('run_stages').where({ run_id: runId, name }).update({ status: 'running', attempts: attempt, error: null, started_at: this.db.raw('coalesce(started_at, ?)', [now]) });
-  }
-
-  /** Records an attempt's error while the stage waits to retry. */
-  async recordAttemptError(runId: string, name: string, error: StageError): Promise<void> {
-    await this.db('run_stages').where({ run_id: runId, name, status: 'running' }).update({ error: JSON.stringify(error) });
-  }
-
-  /** Final result of a stage; only a stage still running is changed (a cancelled one stays cancelled). */
-  async finish(runId: string, name: string, result: { status: 'completed' | 'failed'; output?: unknown; error?: StageError }, now = new Date()): Promise<boolean> {
-    const changed = await this.db('run_stages').where({ run_id: runId, name, status: 'running' }).update({
-      status: result.status,
-      output: result.output === undefined ? null : JSON.stringify(result.output),
-      error: result.error ? JSON.stringify(result.error) : null,
-      finished_at: now,
-    });
-    return changed > 0;
   }
 
   async setStatus(runId: string, from: StageStatus[], to: StageStatus, now = new Date()): Promise<number> {

@@ -24,7 +24,7 @@ import type { HubEventName } from '../../events.js';
 import type { StoredRunEvent } from './run-events-repo.js';
 import type { StageError } from './run-stages-repo.js';
 import type { RunError } from './runs-repo.js';
-import { WriteBatcher } from './run-write-batcher.js';
+import { sharedBatcher } from './run-write-batcher.js';
 
 export type StageWrite =
   | { name: string; status: 'running'; attempt: number }
@@ -143,23 +143,9 @@ async function pgApply(db: DbOrTx, items: PgItem[]): Promise<Array<number | unde
   return items.map((i) => bases.get(i.target.runId));
 }
 
-/** One batcher per database handle (never for a transaction: its statements must stay in it). */
-const batchers = new WeakMap<Knex, WriteBatcher<PgItem, number | undefined>>();
-
-function batcherFor(db: Knex): WriteBatcher<PgItem, number | undefined> {
-  let b = batchers.get(db);
-  if (!b) {
-    // Half the pool at most, so that reads and other writers always find a connection.
-    const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
-    b = new WriteBatcher<PgItem, number | undefined>({
-      run: (items) => pgApply(db, items),
-      key: (i) => i.target.runId,
-      maxInflight: Math.max(1, Math.floor(poolMax / 2)),
-      maxBatch: 200,
-    });
-    batchers.set(db, b);
-  }
-  return b;
+/** Half the pool at most, so that reads and other writers always find a connection. */
+function batcherFor(db: Knex) {
+  return sharedBatcher<PgItem, number | undefined>(db, 'runs.transition', { run: (items) => pgApply(db, items), key: (i) => i.target.runId, poolShare: 1 / 2, maxBatch: 200 });
 }
 
 async function sqliteApply(trx: Knex.Transaction, target: TransitionTarget, t: Transition, now: Date): Promise<number | undefined> {

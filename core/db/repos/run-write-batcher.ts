@@ -93,3 +93,29 @@ export class WriteBatcher<T, R> {
     await Promise.all(entries.map((e) => this.send([e])));
   }
 }
+
+/** The batchers of one database handle, by slot (one per kind of statement). */
+const shared = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * The batcher of `slot` for this database handle, created on first use
+ * (never pass a transaction: its statements must stay in it). At most
+ * `poolShare` of the connection pool (e.g. 1/4) runs its statements at once,
+ * so that reads and other writers always find a connection.
+ */
+export function sharedBatcher<T, R>(
+  db: { client: { config: unknown } },
+  slot: string,
+  options: Omit<BatcherOptions<T, R>, 'maxInflight'> & { poolShare: number },
+): WriteBatcher<T, R> {
+  let slots = shared.get(db);
+  if (!slots) shared.set(db, (slots = new Map()));
+  let batcher = slots.get(slot) as WriteBatcher<T, R> | undefined;
+  if (!batcher) {
+    const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
+    const { poolShare, ...rest } = options;
+    batcher = new WriteBatcher<T, R>({ ...rest, maxInflight: Math.max(1, Math.floor(poolMax * poolShare)) });
+    slots.set(slot, batcher);
+  }
+  return batcher;
+}

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { DbOrTx } from '../knex.js';
 import { isPostgres, toIso } from '../knex.js';
-import { WriteBatcher } from './run-write-batcher.js';
+import { sharedBatcher } from './run-write-batcher.js';
 
 export const runStatuses = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -133,8 +133,6 @@ async function pgCreate(db: DbOrTx, items: Array<NewRunWithStages & { now: Date 
   return items.map((i) => stored.has(i.run.id));
 }
 
-const createBatchers = new WeakMap<Knex, WriteBatcher<NewRunWithStages & { now: Date }, boolean>>();
-
 export class RunsRepo {
   constructor(private readonly db: DbOrTx) {}
 
@@ -175,12 +173,7 @@ export class RunsRepo {
     const db = this.db;
     if (isPostgres(db)) {
       if (db.isTransaction) return (await pgCreate(db, [{ ...item, now }]))[0];
-      let batcher = createBatchers.get(db as Knex);
-      if (!batcher) {
-        const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
-        batcher = new WriteBatcher({ run: (items) => pgCreate(db, items), key: (i) => i.run.id, maxInflight: Math.max(1, Math.floor(poolMax / 4)), maxBatch: 100 });
-        createBatchers.set(db as Knex, batcher);
-      }
+      const batcher = sharedBatcher<NewRunWithStages & { now: Date }, boolean>(db, 'runs.create', { run: (items) => pgCreate(db, items), key: (i) => i.run.id, poolShare: 1 / 4, maxBatch: 100 });
       return batcher.add({ ...item, now });
     }
     const work = async (trx: Knex.Transaction) => {

@@ -2,24 +2,17 @@
  * Resolves the caller to a Principal. API keys (`X-Api-Key: sy_...` or
  * `Authorization: Bearer sy_...`) are checked by hash against storage with a
  * short cache; any other bearer token is a JWT verified by koa-jwt with the
- * pre-built HS256 key. Missing or bad credentials are 401, never a fallthrough.
- *
- * A dashboard sends the same JWT on every request for the token's life, and
- * koa-jwt/jsonwebtoken verification cost about as much CPU as the rest of the
- * request (bench/http). So a token that verified is remembered by its exact
- * string: the same string carries the same signature, already checked against
- * the one key this process uses, and `exp`/`nbf` are re-checked on every hit the
- * way jsonwebtoken checks them. Only successes are cached, so forged or junk
- * tokens always take the full path and cannot fill the cache.
+ * pre-built HS256 key, through the shared verifier of core/auth/jwt.ts (which
+ * remembers verified tokens and re-checks `exp`/`nbf` on every hit, as the
+ * realtime handshake does). Missing or bad credentials are 401, never a
+ * fallthrough.
  */
 import type { Context, Middleware, Next } from 'koa';
 import koaJwt from 'koa-jwt';
 import type { KeyObject } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { HubError } from '../../errors.js';
 import { looksLikeApiKey, type ApiKeyVerifier } from '../../auth/api-keys.js';
-import { isJwtClaims, type JwtClaims } from '../../auth/jwt.js';
-import type { Principal } from '../../auth/principal.js';
+import { createJwtVerifier } from '../../auth/jwt.js';
 
 function bearerToken(ctx: Context): string | undefined {
   const header = ctx.get('authorization');
@@ -29,28 +22,21 @@ function bearerToken(ctx: Context): string | undefined {
   return match[1];
 }
 
-interface VerifiedJwt {
-  claims: JwtClaims & { exp?: unknown; nbf?: unknown };
-  principal: Principal;
-}
-
-/** Whether jsonwebtoken would now reject a token it accepted earlier: `exp` reached (TokenExpiredError) or `nbf` ahead. */
-function expiredSinceVerified(claims: VerifiedJwt['claims']): 'expired' | 'not-yet' | undefined {
-  const now = Math.floor(Date.now() / 1000); // jsonwebtoken's clock, with no tolerance configured
-  if (typeof claims.exp === 'number' && now >= claims.exp) return 'expired';
-  if (typeof claims.nbf === 'number' && claims.nbf > now) return 'not-yet';
-  return undefined;
-}
-
 export function createAuthenticator(apiKeys: ApiKeyVerifier, jwtKey: KeyObject): Middleware {
-  const verifiedJwts = new LRUCache<string, VerifiedJwt>({ max: 10_000 });
-  const verifyJwt = koaJwt({
+  const jwts = createJwtVerifier(jwtKey);
+  const koaVerify = koaJwt({
     secret: jwtKey as unknown as string,
     algorithms: ['HS256'],
     passthrough: true,
     key: 'jwt',
     getToken: (ctx: Context) => bearerToken(ctx) ?? null,
   });
+  /** koa-jwt's verification of the request's bearer token, as a JwtDecode: its error rethrown, its claims returned. */
+  const decodeWithKoaJwt = (ctx: Context) => async (): Promise<unknown> => {
+    await koaVerify(ctx, async () => {});
+    if (ctx.state.jwtOriginalError) throw ctx.state.jwtOriginalError;
+    return ctx.state.jwt;
+  };
 
   return async function authenticate(ctx: Context, next: Next) {
     const headerKey = ctx.get('x-api-key');
@@ -65,27 +51,9 @@ export function createAuthenticator(apiKeys: ApiKeyVerifier, jwtKey: KeyObject):
       return next();
     }
 
-    const known = verifiedJwts.get(token);
-    if (known) {
-      const lapsed = expiredSinceVerified(known.claims);
-      if (lapsed) {
-        verifiedJwts.delete(token);
-        throw new HubError('HUB_ERR_AUTH_INVALID', { message: lapsed === 'expired' ? 'The token has expired' : 'The token is invalid' });
-      }
-      ctx.state.jwt = known.claims; // what koa-jwt would have set
-      ctx.state.principal = known.principal;
-      return next();
-    }
-
-    await verifyJwt(ctx, async () => {});
-    const claims: unknown = ctx.state.jwt;
-    if (ctx.state.jwtOriginalError || !isJwtClaims(claims)) {
-      const expired = (ctx.state.jwtOriginalError as Error | undefined)?.name === 'TokenExpiredError';
-      throw new HubError('HUB_ERR_AUTH_INVALID', { message: expired ? 'The token has expired' : 'The token is invalid' });
-    }
-    const principal: Principal = { tenantId: claims.tenant, scopes: new Set(claims.scopes), subject: `jwt:${claims.sub}`, kind: 'jwt' };
-    verifiedJwts.set(token, { claims, principal });
-    ctx.state.principal = principal;
+    const verified = await jwts.verify(token, decodeWithKoaJwt(ctx));
+    ctx.state.jwt = verified.claims; // what koa-jwt sets, also on a cache hit
+    ctx.state.principal = verified.principal;
     return next();
   };
 }

@@ -9,7 +9,7 @@ import { pipelineDefinitionSchema } from '../../pipelines/definition-schema.js';
 import { PipelineService } from '../../pipelines/pipeline-service.js';
 import { getBatch, getRun, startBulk, startRun } from '../../pipelines/run-service.js';
 import { runViewSchema } from '../../pipelines/run-views.js';
-import type { PipelineRecord } from '../../db/repos/pipelines-repo.js';
+import { runStatuses } from '../../db/repos/runs-repo.js';
 import { common, defineRoute, type RouteSpec } from '../route.js';
 import { clientGone, parseWait, waitQuery } from './run-wait.js';
 
@@ -21,18 +21,16 @@ const pipelineSchema = {
   },
   required: ['id', 'name', 'version', 'definition', 'createdAt', 'updatedAt'],
 };
-const siteId = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$', description: 'Site key: per-site concurrency limit and the site:<id> room' };
+const siteId = { ...common.siteId, description: 'Site key: per-site concurrency limit and the site:<id> room' };
 const idempotencyKey = /^[\x21-\x7e]{1,255}$/;
 const batchSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, pipelineId: { type: 'string' }, total: { type: 'integer' }, createdAt: { type: 'string' },
-    counts: { type: 'object', properties: Object.fromEntries(['queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => [s, { type: 'integer' }])) },
+    counts: { type: 'object', properties: Object.fromEntries(runStatuses.map((s) => [s, { type: 'integer' }])) },
   },
   required: ['id', 'pipelineId', 'total', 'counts'],
 };
-
-const show = (p: PipelineRecord) => p;
 
 export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
   const { runtime } = deps;
@@ -56,21 +54,21 @@ export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
       summary: 'Create a pipeline (version 1); cycles, unknown agents or capabilities and bad references are refused',
       body: pipelineDefinitionSchema,
       responses: { 201: { description: 'Created', schema: pipelineSchema } },
-      handler: async ({ body, principal }) => ({ status: 201, body: show(await service.create(principal.tenantId, body)) }),
+      handler: async ({ body, principal }) => ({ status: 201, body: await service.create(principal.tenantId, body) }),
     }),
     defineRoute<unknown, unknown, { id: string }>({
       method: 'GET', path: '/pipelines/:id', operationId: 'getPipeline', tag: 'pipelines', auth: { scope: 'pipelines:read' },
       summary: 'Get a pipeline (current version)',
       params: common.idParams,
       responses: { 200: { description: 'The pipeline', schema: pipelineSchema } },
-      handler: async ({ params, principal }) => ({ body: show(await service.get(principal.tenantId, params.id)) }),
+      handler: async ({ params, principal }) => ({ body: await service.get(principal.tenantId, params.id) }),
     }),
     defineRoute<unknown, unknown, { id: string; version: number }>({
       method: 'GET', path: '/pipelines/:id/versions/:version', operationId: 'getPipelineVersion', tag: 'pipelines', auth: { scope: 'pipelines:read' },
       summary: 'Get one version of a pipeline',
       params: { type: 'object', properties: { id: common.uuid, version: { type: 'integer', minimum: 1, maximum: 1_000_000 } }, required: ['id', 'version'], additionalProperties: false },
       responses: { 200: { description: 'That version', schema: pipelineSchema } },
-      handler: async ({ params, principal }) => ({ body: show(await service.getVersion(principal.tenantId, params.id, params.version)) }),
+      handler: async ({ params, principal }) => ({ body: await service.getVersion(principal.tenantId, params.id, params.version) }),
     }),
     defineRoute<unknown, unknown, { id: string }>({
       method: 'PUT', path: '/pipelines/:id', operationId: 'updatePipeline', tag: 'pipelines', auth: { scope: 'pipelines:write' },
@@ -78,7 +76,7 @@ export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
       params: common.idParams,
       body: pipelineDefinitionSchema,
       responses: { 200: { description: 'The new version', schema: pipelineSchema } },
-      handler: async ({ params, body, principal }) => ({ body: show(await service.update(principal.tenantId, params.id, body)) }),
+      handler: async ({ params, body, principal }) => ({ body: await service.update(principal.tenantId, params.id, body) }),
     }),
     defineRoute<unknown, unknown, { id: string }>({
       method: 'DELETE', path: '/pipelines/:id', operationId: 'deletePipeline', tag: 'pipelines', auth: { scope: 'pipelines:write' },

@@ -6,13 +6,15 @@
  */
 import { HubError } from '../../errors.js';
 import { pluginErrorToHub } from '../../plugins/plugin-errors.js';
+import { pluginIdPattern } from '../../plugins/manifest.js';
 import type { PluginRegistry } from '../../plugins/registry.js';
+import type { PluginHealth } from '../../plugins/plugin-metrics.js';
 import type { PluginRecord } from '../../plugins/plugin-record.js';
 import type { TenantPluginSettings } from '../../plugins/settings-service.js';
 import type { AgentDefinition, ConnectorDefinition } from '../../sdk/types.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 
-const pluginId = { type: 'string', minLength: 2, maxLength: 64, pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' };
+const pluginId = { type: 'string', minLength: 2, maxLength: 64, pattern: pluginIdPattern };
 const idParams = { type: 'object', properties: { id: pluginId }, required: ['id'], additionalProperties: false };
 const actionParams = {
   type: 'object',
@@ -87,8 +89,8 @@ function operationNames(record: PluginRecord): { capabilities?: string[]; action
   return { actions: Object.keys(def.actions), webhook: Boolean(def.webhook) };
 }
 
-function summary(registry: PluginRegistry, record: PluginRecord, enabled: boolean) {
-  const { calls, failures, lastCallAt, lastError } = registry.health.health(record.id);
+function summary(registry: PluginRegistry, record: PluginRecord, enabled: boolean, health: PluginHealth = registry.health.health(record.id)) {
+  const { calls, failures, lastCallAt, lastError } = health;
   return {
     id: record.id,
     kind: record.kind ?? null,
@@ -109,15 +111,16 @@ function detail(registry: PluginRegistry, record: PluginRecord, settings: Tenant
   const ops = def?.kind === 'agent' ? (def as AgentDefinition).capabilities : def?.kind === 'connector' ? (def as ConnectorDefinition).actions : {};
   const operations: Record<string, { description: string; input: unknown; output?: unknown }> = {};
   for (const [name, op] of Object.entries(ops)) operations[name] = { description: op.description, input: op.input, ...(op.output ? { output: op.output } : {}) };
+  const health = registry.health.health(record.id);
   return {
-    ...summary(registry, record, settings.enabled),
+    ...summary(registry, record, settings.enabled, health),
     hub: record.hub ?? null,
     requires: def?.requires ?? [],
     configSchema: def?.config ?? null,
     credentialsSchema: def?.kind === 'connector' ? def.credentials : null,
     operations,
     settings,
-    health: registry.health.health(record.id),
+    health,
   };
 }
 
@@ -134,6 +137,29 @@ function loaded(registry: PluginRegistry, id: string): PluginRecord {
     throw new HubError('HUB_ERR_PLUGIN_UNAVAILABLE', { message: record.failure?.message ?? `${id} is not loaded`, details: { plugin: id, reason: record.failure?.code } });
   }
   return record;
+}
+
+/** Answers of the routes that replace a tenant's config or credentials. */
+const settingsWriteResponses = {
+  200: { description: 'The tenant\'s settings', schema: settingsSchema },
+  400: { description: 'Schema violations with field paths' },
+  404: { description: 'No such plugin' },
+};
+
+/** PUT /plugins/:id/config and /plugins/:id/credentials: the body is checked against the plugin's own schema. */
+function settingsWriteRoute(
+  registry: PluginRegistry,
+  route: { path: string; operationId: string; summary: string },
+  write: (tenantId: string, record: PluginRecord, body: Record<string, unknown>) => Promise<TenantPluginSettings>,
+): RouteSpec {
+  return defineRoute<Record<string, unknown>, unknown, { id: string }>({
+    method: 'PUT', path: route.path, operationId: route.operationId, tag: 'plugins', auth: { scope: 'plugins:write' },
+    summary: route.summary,
+    params: idParams,
+    body: settingsBody,
+    responses: settingsWriteResponses,
+    handler: async ({ params, body, principal }) => ({ body: await write(principal.tenantId, loaded(registry, params.id), body) }),
+  });
 }
 
 export function pluginsRoutes(deps: { plugins: PluginRegistry }): RouteSpec[] {
@@ -177,22 +203,14 @@ export function pluginsRoutes(deps: { plugins: PluginRegistry }): RouteSpec[] {
         return { body: await registry.settings.setEnabled(principal.tenantId, record.id, body.enabled) };
       },
     }),
-    defineRoute<Record<string, unknown>, unknown, { id: string }>({
-      method: 'PUT', path: '/plugins/:id/config', operationId: 'setPluginConfig', tag: 'plugins', auth: { scope: 'plugins:write' },
+    settingsWriteRoute(registry, {
+      path: '/plugins/:id/config', operationId: 'setPluginConfig',
       summary: 'Replace this tenant\'s config of a plugin; validated against the plugin\'s config schema (400 with field paths, nothing changed)',
-      params: idParams,
-      body: settingsBody,
-      responses: { 200: { description: 'The tenant\'s settings', schema: settingsSchema }, 400: { description: 'Schema violations with field paths' }, 404: { description: 'No such plugin' } },
-      handler: async ({ params, body, principal }) => ({ body: await registry.settings.setConfig(principal.tenantId, loaded(registry, params.id), body) }),
-    }),
-    defineRoute<Record<string, unknown>, unknown, { id: string }>({
-      method: 'PUT', path: '/plugins/:id/credentials', operationId: 'setPluginCredentials', tag: 'plugins', auth: { scope: 'plugins:write' },
+    }, (tenantId, record, body) => registry.settings.setConfig(tenantId, record, body)),
+    settingsWriteRoute(registry, {
+      path: '/plugins/:id/credentials', operationId: 'setPluginCredentials',
       summary: 'Replace this tenant\'s credentials of a connector; encrypted at rest and never returned (the answer lists the field names set)',
-      params: idParams,
-      body: settingsBody,
-      responses: { 200: { description: 'The tenant\'s settings', schema: settingsSchema }, 400: { description: 'Schema violations with field paths' }, 404: { description: 'No such plugin' } },
-      handler: async ({ params, body, principal }) => ({ body: await registry.settings.setCredentials(principal.tenantId, loaded(registry, params.id), body) }),
-    }),
+    }, (tenantId, record, body) => registry.settings.setCredentials(tenantId, record, body)),
     defineRoute<unknown, unknown, { id: string }>({
       method: 'DELETE', path: '/plugins/:id/credentials', operationId: 'deletePluginCredentials', tag: 'plugins', auth: { scope: 'plugins:write' },
       summary: 'Forget this tenant\'s credentials of a connector',

@@ -7,7 +7,7 @@ import type { Runtime } from '../../runtime.js';
 import { RunEventsRepo } from '../../db/repos/run-events-repo.js';
 import { runStatuses, type RunFilters } from '../../db/repos/runs-repo.js';
 import { HubError } from '../../errors.js';
-import { cancelRun, getRun, listRuns, resumeRun } from '../../pipelines/run-service.js';
+import { cancelRun, getRun, listRuns, requireRun, resumeRun } from '../../pipelines/run-service.js';
 import { runViewSchema } from '../../pipelines/run-views.js';
 import { common, defineRoute, type RouteSpec } from '../route.js';
 import { clientGone, parseWait, waitQuery } from './run-wait.js';
@@ -32,7 +32,7 @@ export function runsRoutes(deps: { runtime: Runtime }): RouteSpec[] {
         properties: {
           pipelineId: common.uuid,
           status: { type: 'string', enum: [...runStatuses] },
-          siteId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
+          siteId: common.siteId,
           batchId: common.uuid,
           createdAfter: { type: 'string', format: 'date-time' },
           createdBefore: { type: 'string', format: 'date-time' },
@@ -65,7 +65,7 @@ export function runsRoutes(deps: { runtime: Runtime }): RouteSpec[] {
       },
       responses: { 200: { description: 'Events, oldest first', schema: { type: 'object', properties: { items: { type: 'array', items: eventSchema } } } } },
       handler: async ({ params, query, principal }) => {
-        await getRun(runtime, principal.tenantId, params.id); // 404 for unknown and other tenants' runs
+        await requireRun(runtime, principal.tenantId, params.id); // 404 for unknown and other tenants' runs
         const items = await new RunEventsRepo(runtime.db).listSince(principal.tenantId, params.id, query.after, query.limit);
         return { body: { items: items.map(({ tenantId: _t, ...e }) => e) } };
       },

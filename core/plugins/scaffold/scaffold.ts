@@ -1,10 +1,11 @@
 /** Writes a new plugin package to disk (the `switchyard plugin new` command). */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pluginIdPattern } from '../manifest.js';
 import { hubRoot } from '../paths.js';
 import { scaffoldFiles } from './templates.js';
 
-export const pluginNamePattern = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const pluginNamePattern = new RegExp(pluginIdPattern);
 
 export interface ScaffoldOptions {
   name: string;
