@@ -61,3 +61,19 @@ export function sampleRss(pid: number, intervalMs = 200): { stop(): number } {
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
+
+/** CPU seconds used so far by every process whose command name is `comm` (e.g. all PostgreSQL backends). */
+export function cpuSecondsOf(comm: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+    } catch {
+      continue; // exited while we looked
+    }
+    const seconds = cpuSeconds(Number(entry));
+    if (!Number.isNaN(seconds)) total += seconds;
+  }
+  return total;
+}

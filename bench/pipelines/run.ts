@@ -32,6 +32,7 @@ import { createTestDatabase } from '../../test/support/databases.js';
 import { redisUrl, requirePostgres, requireRedis } from '../../test/support/services.js';
 import { cleanEnv, startCli } from '../../test/support/processes.js';
 import { fixturePluginPaths } from '../../test/fixtures/agents/index.js';
+import { cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
     console.log(`switchyard pipeline bench: ${RUNS} runs, ${REQUESTS} requests, worker concurrency ${CONCURRENCY}, PostgreSQL + bee-queue, node ${process.version}\n`);
 
     // 1. raw bee-queue
+    const rawCpu0 = { node: process.cpuUsage(), redis: cpuSecondsOf('redis-server') };
     const rawJobsPerSec = await rawBeeQueue(prefix, RUNS);
+    const rawNodeCpu = process.cpuUsage(rawCpu0.node);
+    const rawCpuPerJob = { node: (rawNodeCpu.user + rawNodeCpu.system) / 1000 / RUNS, redis: ((cpuSecondsOf('redis-server') - rawCpu0.redis) * 1000) / RUNS };
 
     // 2. hub runs
     const tenant = await new TenantsRepo(runtime.db).ensure('bench');
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
       statements.set(kind, (statements.get(kind) ?? 0) + 1);
     };
     runtime.db.on('query', countStatement);
+    const cpu0 = { hub: process.cpuUsage(), pg: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server'), machine: machineBusySeconds() };
     const t0 = performance.now();
     // Callers arrive CONCURRENCY at a time, like HTTP clients.
     let next = 0;
@@ -145,6 +150,13 @@ async function main(): Promise<void> {
       await all;
     });
     const hubSeconds = (performance.now() - t0) / 1000;
+    const hubCpu = process.cpuUsage(cpu0.hub);
+    const cpuPerRun = {
+      hub: (hubCpu.user + hubCpu.system) / 1000 / RUNS,
+      pg: ((cpuSecondsOf('postgres') - cpu0.pg) * 1000) / RUNS,
+      redis: ((cpuSecondsOf('redis-server') - cpu0.redis) * 1000) / RUNS,
+      machine: ((machineBusySeconds() - cpu0.machine) * 1000) / RUNS,
+    };
     runtime.db.removeListener('query', countStatement);
     const failed = Number((await runtime.db('runs').where({ status: 'failed' }).count({ c: '*' }))[0].c);
     await worker.stop();
@@ -153,11 +165,13 @@ async function main(): Promise<void> {
 
     console.log('raw bee-queue (no-op jobs, same process)');
     console.log(`  jobs/s                ${rawJobsPerSec.toFixed(0)}`);
+    console.log(`  CPU per job           node ${rawCpuPerJob.node.toFixed(2)} ms, Redis ${rawCpuPerJob.redis.toFixed(2)} ms`);
     console.log('hub runs (3-stage no-op pipeline, worker in this process)');
     console.log(`  runs/s                ${runsPerSec.toFixed(0)}${failed ? `  (${failed} failed!)` : ''}`);
     console.log(`  end-to-end p50        ${ms(pct(latencies, 50))}`);
     console.log(`  end-to-end p99        ${ms(pct(latencies, 99))}`);
     console.log(`  cost per run / raw job ${(rawJobsPerSec / runsPerSec).toFixed(1)}x`);
+    console.log(`  CPU per run           hub ${cpuPerRun.hub.toFixed(2)} ms, PostgreSQL ${cpuPerRun.pg.toFixed(2)} ms, Redis ${cpuPerRun.redis.toFixed(2)} ms (machine busy ${cpuPerRun.machine.toFixed(2)} ms)`);
     const totalStatements = [...statements.values()].reduce((a, b) => a + b, 0);
     console.log(`  SQL statements per run ${(totalStatements / RUNS).toFixed(2)}`);
     if (process.argv.includes('--statements')) {

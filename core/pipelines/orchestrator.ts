@@ -15,7 +15,7 @@ import type { RunRef } from '../db/repos/run-leases-repo.js';
 import { RunStagesRepo, type StageError, type StageRecord } from '../db/repos/run-stages-repo.js';
 import type { EventDraft, Transition } from '../db/repos/run-transitions-repo.js';
 import type { RunError } from '../db/repos/runs-repo.js';
-import type { StageDefinition } from './definition.js';
+import type { PipelineDefinition, StageDefinition } from './definition.js';
 import { runStage, stageEnd, stageStart, type RunExecution, type StageExecution, type StageOutcome } from './stage-runner.js';
 
 function runOutput(stages: StageDefinition[], outputs: Record<string, unknown>): unknown {
@@ -27,6 +27,15 @@ function runOutput(stages: StageDefinition[], outputs: Record<string, unknown>):
 
 function merge(a: Transition, b: Transition): Transition {
   return { stages: [...(a.stages ?? []), ...(b.stages ?? [])], events: [...a.events, ...b.events], finish: a.finish ?? b.finish };
+}
+
+/**
+ * A fresh run's first transition, written together with its claim: run.started
+ * and the first attempt of every stage that needs nothing, i.e. exactly what
+ * executeRun's first takeReady() picks when every stage is pending.
+ */
+export function freshStart(definition: PipelineDefinition, started: EventDraft): Transition {
+  return definition.stages.filter((s) => s.needs.length === 0).reduce((t, s) => merge(t, stageStart(s, 1)), { events: [started] } as Transition);
 }
 
 /**
@@ -42,8 +51,10 @@ function merge(a: Transition, b: Transition): Transition {
  * completed) and equals the order published on the bus. The first failed
  * write stops the run here; what it did not write is redone by the next owner.
  */
-export async function executeRun(x: RunExecution, started: EventDraft): Promise<RunRef[] | undefined> {
-  const records = new Map<string, StageRecord>((await new RunStagesRepo(x.db).listForRun(x.run.id)).map((s) => [s.name, s]));
+export async function executeRun(x: RunExecution, start: { started: EventDraft } | { freshStartStored: true }): Promise<RunRef[] | undefined> {
+  // A fresh start has no stage history to read: every stage is pending.
+  const fresh = 'freshStartStored' in start;
+  const records = new Map<string, StageRecord>(fresh ? [] : (await new RunStagesRepo(x.db).listForRun(x.run.id)).map((s) => [s.name, s]));
   const byName = new Map(x.definition.stages.map((s) => [s.name, s]));
   const status = new Map<string, StageRecord['status']>();
   const outputs: Record<string, unknown> = {};
@@ -165,12 +176,15 @@ export async function executeRun(x: RunExecution, started: EventDraft): Promise<
   };
 
   try {
-    // run.started together with the first stages' start (or the run's end, if nothing is left to run).
     const first = takeReady();
-    let t = merge({ events: [started] }, first.t);
-    const end = first.stages.length === 0 ? endIfDone() : undefined;
-    if (end) t = merge(t, end);
-    if (!(await write(t))) return undefined;
+    if (!fresh) {
+      // run.started together with the first stages' start (or the run's end, if nothing is left to run).
+      let t = merge({ events: [start.started] }, first.t);
+      const end = first.stages.length === 0 ? endIfDone() : undefined;
+      if (end) t = merge(t, end);
+      if (!(await write(t))) return undefined;
+    }
+    // Fresh: the claim stored run.started with the same first stages (freshStart below), so they just run.
     launch(first.stages);
     while (inflight.size > 0) await Promise.race(inflight.values());
     await chain;

@@ -17,12 +17,13 @@ import { LRUCache } from 'lru-cache';
 import type { Runtime } from '../runtime.js';
 import { PipelinesRepo } from '../db/repos/pipelines-repo.js';
 import { RunLeasesRepo, type Limits } from '../db/repos/run-leases-repo.js';
+import type { EventDraft } from '../db/repos/run-transitions-repo.js';
 import { RunsRepo, type RunRecord } from '../db/repos/runs-repo.js';
 import { queueNames, type JobQueue } from '../queue/index.js';
 import type { AgentCatalog } from './agent-catalog.js';
 import { agentRequestHandler, type AgentReply, type AgentRequestJob } from './agent-messaging.js';
 import type { PipelineDefinition } from './definition.js';
-import { executeRun } from './orchestrator.js';
+import { executeRun, freshStart } from './orchestrator.js';
 import { enqueueRuns, type RunJobData } from './run-jobs.js';
 import { RunEventLog, RunEventRecorder } from './run-events.js';
 
@@ -78,7 +79,8 @@ export class PipelineWorker {
     const { queue, logger } = this.runtime;
     this.runQueue = queue.queue<RunJobData>(queueNames.runs);
     this.requestQueue = queue.queue<AgentRequestJob, AgentReply>(queueNames.agentRequests);
-    this.runQueue.process(this.options.concurrency, (job) => this.handleRunJob(job.data));
+    // Nobody awaits a run job's result: the run's state is in the database.
+    this.runQueue.process(this.options.concurrency, (job) => this.handleRunJob(job.data), { replies: false });
     this.requestQueue.process(
       this.options.requestConcurrency,
       agentRequestHandler(this.catalog, this.requestQueue, (job) => (job.runId ? new RunEventLog(this.recorder, { tenantId: job.tenantId, runId: job.runId, siteId: job.siteId ?? null }, logger) : undefined)),
@@ -121,14 +123,18 @@ export class PipelineWorker {
   /** One run job: claim the run (or find it busy, throttled or finished) and execute it. */
   async handleRunJob(data: RunJobData): Promise<void> {
     if (this.stopping || this.active.has(data.runId)) return;
-    if (data.pipelineId && data.pipelineVersion !== undefined && data.siteId !== undefined) {
-      // The job says which definition applies: with no limit to respect, one statement claims the run.
+    if (data.generation === 0 && data.pipelineId && data.pipelineVersion !== undefined && data.siteId !== undefined) {
+      // The job says which definition applies: with no limit to respect, a fresh run is claimed and started in one write.
       const def = await this.definitionOf(data.tenantId, data.pipelineId, data.pipelineVersion);
       if (def && !this.isLimited({ siteId: data.siteId }, def)) {
-        const claimed = await this.leases.claimUnlimitedRun({ id: data.runId, tenantId: data.tenantId }, this.id, this.options.leaseMs);
+        const started = this.startedEvent(data.pipelineId, data.pipelineVersion, 0, false);
+        const fresh = await this.leases.start({ id: data.runId, tenantId: data.tenantId }, this.id, this.options.leaseMs, freshStart(def, started));
         // Job data comes from the run row, so the definition matches; the run row is what executes.
-        if (claimed) return this.execute(claimed.run, def, claimed.firstStart);
-        // Not claimable now (busy, finished, gone): the general path below tells which.
+        if (fresh) {
+          for (const e of fresh.events) this.recorder.publish(e, fresh.run.siteId);
+          return this.execute(fresh.run, def, { freshStartStored: true });
+        }
+        // Not fresh (a redelivery after a crash) or not claimable now: the general path below tells which.
       }
     }
     const run = await this.runs.get(data.tenantId, data.runId);
@@ -140,7 +146,7 @@ export class PipelineWorker {
     }
     for (let attempt = 0; attempt < 2; attempt++) {
       const claim = await this.leases.claim(run.id, this.id, this.options.leaseMs, () => this.limits(def), attempt === 0 ? run : undefined);
-      if (claim.kind === 'claimed') return this.execute(claim.run, def, claim.firstStart);
+      if (claim.kind === 'claimed') return this.execute(claim.run, def, { started: this.startedEvent(claim.run.pipelineId, claim.run.pipelineVersion, claim.run.generation, !claim.firstStart) });
       if (claim.kind !== 'busy') return;
       // Redelivered while the previous owner's lease runs out (it died): wait once for expiry.
       const wait = claim.leaseExpiresAt - Date.now();
@@ -149,7 +155,12 @@ export class PipelineWorker {
     }
   }
 
-  private async execute(run: RunRecord, definition: PipelineDefinition, firstStart: boolean): Promise<void> {
+  private startedEvent(pipelineId: string, pipelineVersion: number, generation: number, recovered: boolean): EventDraft {
+    return { name: 'run.started', data: { pipelineId, pipelineVersion, worker: this.id, generation, recovered } };
+  }
+
+  /** Executes a claimed run; `start`: its run.started to write, or word that its fresh start stored it already. */
+  private async execute(run: RunRecord, definition: PipelineDefinition, start: Parameters<typeof executeRun>[1]): Promise<void> {
     const { logger } = this.runtime;
     // Two deliveries of one run's job in this worker (stall check and sweep) may both get here: one executes.
     if (this.active.has(run.id)) return;
@@ -158,14 +169,10 @@ export class PipelineWorker {
     this.active.set(run.id, { controller, done: new Promise<void>((r) => (finish = r)) });
     const log = new RunEventLog(this.recorder, { tenantId: run.tenantId, runId: run.id, siteId: run.siteId }, logger);
     try {
-      const started = {
-        name: 'run.started' as const,
-        data: { pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, worker: this.id, generation: run.generation, recovered: !firstStart },
-      };
       const handoff = await executeRun({
         run, definition, owner: this.id, limited: this.isLimited(run, definition), signal: controller.signal, catalog: this.catalog,
         requests: this.requestQueue!, leases: this.leases, recorder: this.recorder, log, logger, db: this.runtime.db,
-      }, started);
+      }, start);
       await log.flush();
       if (handoff?.length) await enqueueRuns(this.runtime.queue, handoff, logger);
     } finally {

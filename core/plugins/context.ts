@@ -29,13 +29,16 @@ export interface BaseContextInput {
 }
 
 function childLogger(logger: Logger, bindings: Record<string, unknown>): PluginLogger {
-  const child = logger.child(bindings);
+  // Made on first use: a context is built for every agent task and most tasks
+  // never log, while a pino child with redaction costs more than the task itself.
+  let made: Logger | undefined;
+  const child = () => (made ??= logger.child(bindings));
   // Only the four levels of the SDK contract, so a plugin cannot reconfigure the hub's logger.
   return {
-    debug: (obj, msg) => child.debug(obj as object, msg),
-    info: (obj, msg) => child.info(obj as object, msg),
-    warn: (obj, msg) => child.warn(obj as object, msg),
-    error: (obj, msg) => child.error(obj as object, msg),
+    debug: (obj, msg) => child().debug(obj as object, msg),
+    info: (obj, msg) => child().info(obj as object, msg),
+    warn: (obj, msg) => child().warn(obj as object, msg),
+    error: (obj, msg) => child().error(obj as object, msg),
   };
 }
 

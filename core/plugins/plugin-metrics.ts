@@ -18,7 +18,8 @@ export interface PluginHealth {
 interface Tally {
   calls: number;
   failures: number;
-  lastCallAt: string | null;
+  /** Epoch ms; formatted only when read. */
+  lastCallAt: number | null;
   lastError: PluginHealth['lastError'];
   count: number;
   sum: number;
@@ -30,6 +31,8 @@ export class PluginMetrics {
   private readonly failures: Counter<'plugin' | 'kind' | 'operation' | 'code'>;
   private readonly duration: Histogram<'plugin' | 'kind' | 'operation'>;
   private readonly tallies = new Map<string, Tally>();
+  /** The labelled series of each plugin/kind/operation, looked up once (prom-client hashes the labels on every call otherwise). */
+  private readonly series = new Map<string, { calls: { inc(): void }; duration: { observe(v: number): void } }>();
 
   constructor(registry: Registry) {
     this.calls = new Counter({ name: 'switchyard_plugin_calls_total', help: 'Plugin calls (capabilities, actions, checks)', labelNames: ['plugin', 'kind', 'operation'], registers: [registry] });
@@ -46,25 +49,35 @@ export class PluginMetrics {
     return t;
   }
 
+  private seriesOf(plugin: string, kind: string, operation: string) {
+    const key = `${plugin}\u0000${kind}\u0000${operation}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = { calls: this.calls.labels(plugin, kind, operation), duration: this.duration.labels(plugin, kind, operation) };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
   /** Runs `work`, recording the call, its latency and (when it throws) the failure. */
   async observe<T>(plugin: string, kind: string, operation: string, work: () => Promise<T>): Promise<T> {
-    const labels = { plugin, kind, operation };
     const started = performance.now();
     const t = this.tally(plugin);
+    const series = this.seriesOf(plugin, kind, operation);
     t.calls += 1;
-    t.lastCallAt = new Date().toISOString();
-    this.calls.inc(labels);
+    t.lastCallAt = Date.now();
+    series.calls.inc();
     try {
       return await work();
     } catch (err) {
       const code = String((err as { code?: unknown }).code ?? 'HUB_ERR_PLUGIN_FAILED');
       t.failures += 1;
       t.lastError = { code, message: String((err as Error)?.message ?? err).slice(0, 500), operation, at: new Date().toISOString() };
-      this.failures.inc({ ...labels, code });
+      this.failures.inc({ plugin, kind, operation, code });
       throw err;
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      this.duration.observe(labels, seconds);
+      series.duration.observe(seconds);
       t.count += 1;
       t.sum += seconds;
       latencyBuckets.forEach((le, i) => {
@@ -78,7 +91,7 @@ export class PluginMetrics {
     return {
       calls: t.calls,
       failures: t.failures,
-      lastCallAt: t.lastCallAt,
+      lastCallAt: t.lastCallAt === null ? null : new Date(t.lastCallAt).toISOString(),
       lastError: t.lastError,
       latency: {
         count: t.count,

@@ -48,7 +48,8 @@ class BeeJobQueue<Data, Result> implements JobQueue<Data, Result> {
 
   constructor(readonly name: string, private readonly options: BeeQueueDriverOptions) {}
 
-  private instance(role: Role): BeeQueue {
+  /** `replies`: a worker publishes each job's result for requesters (see JobQueue.process). */
+  private instance(role: Role, replies = true): BeeQueue {
     let q = this.instances.get(role);
     if (q) return q;
     q = new BeeQueue(this.name, {
@@ -57,7 +58,7 @@ class BeeJobQueue<Data, Result> implements JobQueue<Data, Result> {
       isWorker: role === 'worker',
       getEvents: role === 'requester',
       activateDelayedJobs: role === 'worker',
-      sendEvents: true,
+      sendEvents: role !== 'worker' || replies,
       storeJobs: false,
       removeOnSuccess: true,
       removeOnFailure: true,
@@ -136,8 +137,8 @@ class BeeJobQueue<Data, Result> implements JobQueue<Data, Result> {
     });
   }
 
-  process(concurrency: number, handler: JobHandler<Data, Result>): void {
-    const q = this.instance('worker');
+  process(concurrency: number, handler: JobHandler<Data, Result>, options: { replies?: boolean } = {}): void {
+    const q = this.instance('worker', options.replies ?? true);
     q.process(concurrency, (job: BeeQueue.Job<Data>) => handler({ id: String(job.id), data: job.data }));
     // Periodic stalled-job check: a job whose worker died returns to waiting after 1-2 intervals.
     q.checkStalledJobs(this.options.stallIntervalMs).catch((err: Error) => this.options.logger.warn({ queue: this.name, err: err.message }, 'stalled-job check failed'));

@@ -39,8 +39,12 @@ export interface JobQueue<Data, Result = unknown> {
   addMany(jobs: Array<JobSpec<Data>>): Promise<number>;
   /** Adds a job and waits for its handler's result. */
   request(data: Data, options: { timeoutMs: number }): Promise<Result>;
-  /** Starts consuming jobs in this process. */
-  process(concurrency: number, handler: JobHandler<Data, Result>): void;
+  /**
+   * Starts consuming jobs in this process. `replies: false` when nobody awaits
+   * this queue's results (no `request` on it): the driver may then skip
+   * announcing each result (bee-queue: a PUBLISH per finished job).
+   */
+  process(concurrency: number, handler: JobHandler<Data, Result>, options?: { replies?: boolean }): void;
   /** Stops taking jobs and waits (bounded) for active ones. */
   close(timeoutMs?: number): Promise<void>;
 }

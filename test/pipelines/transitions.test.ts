@@ -31,13 +31,23 @@ forEachDialect('run transitions', (database) => {
     await db?.destroy();
   });
 
+  const unlimited = { perPipeline: 0, perSite: 0 };
+
+  /** Fresh runs with stages a and b. */
+  async function freshRuns(n: number): Promise<string[]> {
+    const ids = Array.from({ length: n }, () => randomUUID());
+    await new RunsRepo(db).insert(ids.map((id) => ({ id, tenantId, pipelineId: randomUUID(), pipelineVersion: 1, input: { id } })));
+    await new RunStagesRepo(db).insert(ids, [{ name: 'a', agentId: 'x' }, { name: 'b', agentId: 'x' }]);
+    return ids;
+  }
+
   /** Runs with stages a and b, claimed by `owner`. */
   async function claimedRuns(n: number, owner: string): Promise<string[]> {
     const ids = Array.from({ length: n }, () => randomUUID());
     await new RunsRepo(db).insert(ids.map((id) => ({ id, tenantId, pipelineId: randomUUID(), pipelineVersion: 1, input: {} })));
     await new RunStagesRepo(db).insert(ids, [{ name: 'a', agentId: 'x' }, { name: 'b', agentId: 'x' }]);
     const leases = new RunLeasesRepo(db);
-    for (const id of ids) expect(await leases.claimUnlimitedRun({ id, tenantId }, owner, 60_000), id).to.not.equal(undefined);
+    for (const id of ids) expect((await leases.claim(id, owner, 60_000, () => unlimited)).kind, id).to.equal('claimed');
     return ids;
   }
 
@@ -123,17 +133,54 @@ forEachDialect('run transitions', (database) => {
     expect(await seqsOf(id)).to.have.length(2);
   });
 
-  it('claims a run once: a second claim by another worker is refused while the lease lives, and firstStart tells a recovery apart', async function () {
-    const [id] = await claimedRuns(1, 'w1');
+  it('starts a fresh run with its claim and first transition in one write, once; a recovery goes through claim', async function () {
+    const [id, other, busy] = await freshRuns(3);
+    const [claimed] = await claimedRuns(1, 'w1');
     const leases = new RunLeasesRepo(db);
-    expect(await leases.claimUnlimitedRun({ id, tenantId }, 'w2', 60_000)).to.equal(undefined);
-    expect(await leases.claimUnlimitedRun({ id, tenantId: randomUUID() }, 'w1', 60_000), 'other tenant').to.equal(undefined);
+    const first = { stages: [{ name: 'a', status: 'running' as const, attempt: 1 }], events: [{ name: 'run.started' as const, data: {} }, { name: 'stage.started' as const, agentId: 'x', data: { stage: 'a' } }] };
+
+    const statements: string[] = [];
+    const count = (q: { sql: string }) => statements.push(q.sql);
+    db.on('query', count);
+    const [started, wrongTenant, beside] = await Promise.all([
+      leases.start({ id, tenantId }, 'w1', 60_000, first),
+      leases.start({ id: other, tenantId: randomUUID() }, 'w1', 60_000, first),
+      leases.transition({ id: claimed, tenantId }, 'w1', first),
+    ]);
+    db.removeListener('query', count);
+    // PostgreSQL: the starts share one statement with another run's transition.
+    if (database().dialect === 'postgresql') expect(statements).to.have.length(1);
+
+    expect(started!.run).to.include({ id, tenantId, status: 'running', leaseOwner: 'w1', generation: 0 });
+    expect(started!.run.input).to.deep.equal({ id });
+    expect(started!.run.startedAt).to.be.a('string');
+    expect(started!.events.map((e) => [e.seq, e.name])).to.deep.equal([[1, 'run.started'], [2, 'stage.started']]);
+    expect(await seqsOf(id)).to.deep.equal([[1, 'run.started'], [2, 'stage.started']]);
+    expect((await new RunStagesRepo(db).list(id))[0]).to.include({ status: 'running', attempts: 1 });
+    expect(await db('runs').where({ id }).first()).to.include({ status: 'running', lease_owner: 'w1' });
+    expect(beside!.map((e) => e.seq)).to.deep.equal([1, 2]);
+
+    expect(wrongTenant, 'other tenant').to.equal(undefined);
+    expect(await db('runs').where({ id: other }).first()).to.include({ status: 'queued', lease_owner: null });
+    expect(await seqsOf(other)).to.deep.equal([]);
+
+    // Started once: neither another worker nor the same one starts it fresh again, and nothing more is written.
+    expect(await leases.start({ id, tenantId }, 'w2', 60_000, first)).to.equal(undefined);
+    expect(await leases.start({ id, tenantId }, 'w1', 60_000, first)).to.equal(undefined);
+    expect(await seqsOf(id)).to.have.length(2);
+    // A resumed run (generation 1) is never fresh either.
+    await db('runs').where({ id: busy }).update({ generation: 1 });
+    expect(await leases.start({ id: busy, tenantId }, 'w1', 60_000, first)).to.equal(undefined);
+
+    // The owner died: after its lease, another worker claims the run as a recovery.
+    expect((await leases.claim(id, 'w2', 60_000, () => unlimited)).kind).to.equal('busy');
     await db('runs').where({ id }).update({ lease_expires_at: Date.now() - 1 });
-    await new Promise((r) => setTimeout(r, 5));
-    const recovered = await leases.claimUnlimitedRun({ id, tenantId }, 'w2', 60_000);
-    expect(recovered).to.not.equal(undefined);
-    expect(recovered!.firstStart).to.equal(false);
-    expect(recovered!.run).to.include({ leaseOwner: 'w2', status: 'running' });
+    const recovered = await leases.claim(id, 'w2', 60_000, () => unlimited);
+    expect(recovered.kind).to.equal('claimed');
+    if (recovered.kind === 'claimed') {
+      expect(recovered.firstStart).to.equal(false);
+      expect(recovered.run).to.include({ leaseOwner: 'w2', status: 'running' });
+    }
   });
 
   it('migration 005 backfills next_seq from stored events', async function () {

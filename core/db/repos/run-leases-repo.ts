@@ -17,7 +17,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import { isPostgres } from '../knex.js';
-import { sharedBatcher } from './run-write-batcher.js';
 import { RunTransitionsRepo, type RunFinish, type Transition } from './run-transitions-repo.js';
 import type { StoredRunEvent } from './run-events-repo.js';
 import { toRun, type RunRecord } from './runs-repo.js';
@@ -59,33 +58,6 @@ function refs(rows: Array<Record<string, unknown>>): RunRef[] {
     id: String(r.id), tenantId: String(r.tenant_id), generation: Number(r.generation),
     ...(r.pipeline_id != null ? { pipelineId: String(r.pipeline_id), pipelineVersion: Number(r.pipeline_version), siteId: r.site_id == null ? null : String(r.site_id) } : {}),
   }));
-}
-
-interface FastClaim {
-  id: string;
-  tenantId: string;
-  owner: string;
-  expiresAt: number;
-  at: Date;
-}
-
-/**
- * PostgreSQL: claims of many unlimited runs in one statement. `first_start`:
- * started_at is set only when null, so it equals this claim's own time
- * exactly when this is the run's first start (a recovered run started at
- * least a lease earlier).
- */
-const pgClaimSql = `update runs r set status = 'running', throttled = false, lease_owner = c.owner, lease_expires_at = c.expires, updated_at = c.at, started_at = coalesce(r.started_at, c.at)
-from jsonb_to_recordset(?::jsonb) as c(id text, tenant_id text, owner text, expires bigint, now bigint, at timestamptz)
-where r.id = c.id and r.tenant_id = c.tenant_id and r.status in ('queued', 'running')
-  and (r.lease_owner is null or r.lease_owner = c.owner or r.lease_expires_at <= c.now)
-returning r.*, r.started_at = c.at as first_start`;
-
-async function pgClaim(db: Knex, items: FastClaim[]): Promise<Array<Record<string, unknown> | undefined>> {
-  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : 1)); // lock order, as in run-transitions-repo.ts
-  const result = await db.raw(pgClaimSql, [JSON.stringify(sorted.map((c) => ({ id: c.id, tenant_id: c.tenantId, owner: c.owner, expires: c.expiresAt, now: c.at.getTime(), at: c.at.toISOString() })))]);
-  const rows = new Map((result.rows as Array<Record<string, unknown>>).map((r) => [String(r.id), r]));
-  return items.map((c) => rows.get(c.id));
 }
 
 export class RunLeasesRepo {
@@ -148,29 +120,13 @@ export class RunLeasesRepo {
   }
 
   /**
-   * Claims a run to which no concurrency limit applies, in one statement
-   * shared with other workers' claims of this process (PostgreSQL); undefined
-   * when it is not claimable now (busy, finished, gone: use `claim` to tell).
+   * A fresh run's first start, for runs no concurrency limit applies to: the
+   * claim and the first transition (run.started, the first stages' start) in
+   * one write, shared with other runs' transitions (PostgreSQL). Undefined
+   * when the run is not fresh or not claimable; `claim` tells which.
    */
-  async claimUnlimitedRun(ref: { id: string; tenantId: string }, owner: string, leaseMs: number): Promise<{ run: RunRecord; firstStart: boolean } | undefined> {
-    const at = new Date();
-    const item: FastClaim = { id: ref.id, tenantId: ref.tenantId, owner, expiresAt: at.getTime() + leaseMs, at };
-    let row: Record<string, unknown> | undefined;
-    if (isPostgres(this.db)) {
-      const db = this.db;
-      const batcher = sharedBatcher<FastClaim, Record<string, unknown> | undefined>(db, 'runs.claim', { run: (items) => pgClaim(db, items), key: (c) => c.id, poolShare: 1 / 4, maxBatch: 200 });
-      row = await batcher.add(item);
-      if (!row) return undefined;
-      return { run: toRun(row), firstStart: Boolean(row.first_start) };
-    }
-    const rows = (await this.db('runs')
-      .where({ id: ref.id, tenant_id: ref.tenantId })
-      .whereIn('status', ['queued', 'running'])
-      .andWhere((q) => q.whereNull('lease_owner').orWhere({ lease_owner: owner }).orWhere('lease_expires_at', '<=', at.getTime()))
-      .update({ status: 'running', throttled: false, lease_owner: owner, lease_expires_at: item.expiresAt, updated_at: at, started_at: this.db.raw('coalesce(started_at, ?)', [at]) }, '*')) as Array<Record<string, unknown>>;
-    row = rows[0];
-    if (!row) return undefined;
-    return { run: toRun(row), firstStart: Number(row.started_at) === at.getTime() };
+  start(ref: { id: string; tenantId: string }, owner: string, leaseMs: number, t: Transition): Promise<{ run: RunRecord; events: StoredRunEvent[] } | undefined> {
+    return new RunTransitionsRepo(this.db).start({ runId: ref.id, tenantId: ref.tenantId, owner }, Date.now() + leaseMs, t);
   }
 
   /**

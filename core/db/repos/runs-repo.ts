@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { DbOrTx } from '../knex.js';
-import { isPostgres, toIso } from '../knex.js';
+import { isPostgres, prepared, toIso } from '../knex.js';
 import { sharedBatcher } from './run-write-batcher.js';
 
 export const runStatuses = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -128,7 +128,7 @@ async function pgCreate(db: DbOrTx, items: Array<NewRunWithStages & { now: Date 
     idempotency_key: r.idempotencyKey ?? null, input: JSON.stringify(r.input ?? null), event_name: firstEvent.name, event_data: JSON.stringify(firstEvent.data), at: now.toISOString(),
   }));
   const stages = items.flatMap(({ run: r, stages: st }) => st.map((s, position) => ({ run_id: r.id, name: s.name, position, agent_id: s.agentId })));
-  const result = await db.raw(pgCreateSql, [JSON.stringify(runs), JSON.stringify(stages)]);
+  const result = await prepared(db, 'sy_runs_create', pgCreateSql, [JSON.stringify(runs), JSON.stringify(stages)]);
   const stored = new Set((result.rows as Array<{ id: string }>).map((row) => row.id));
   return items.map((i) => stored.has(i.run.id));
 }
