@@ -20,6 +20,15 @@ forEachDialect('storage', (database) => {
     expect(await migrateLatest(db)).to.deep.equal([]);
   });
 
+  it('every migration rolls back and applies again', async function () {
+    const [, rolledBack] = (await db.migrate.rollback(undefined, true)) as [number, string[]];
+    expect(rolledBack).to.include('001-tenants-keys-sites').and.include('008-lean-run-writes');
+    expect(await db.schema.hasTable('runs')).to.equal(false);
+    const applied = await migrateLatest(db);
+    expect(applied).to.deep.equal(rolledBack.slice().reverse());
+    expect(await db.schema.hasTable('runs')).to.equal(true);
+  });
+
   it('tenants: ensure creates once and finds again', async function () {
     const repo = new TenantsRepo(db);
     const a = await repo.ensure('acme');

@@ -10,6 +10,7 @@ import * as m004 from './004-webhooks.js';
 import * as m005 from './005-run-event-seq.js';
 import * as m006 from './006-webhook-sales-reversal-index.js';
 import * as m007 from './007-sales-event-index.js';
+import * as m008 from './008-lean-run-writes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '005-run-event-seq': m005,
   '006-webhook-sales-reversal-index': m006,
   '007-sales-event-index': m007,
+  '008-lean-run-writes': m008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
