@@ -7,7 +7,12 @@
  *  3. agent request/reply between two worker processes (a `switchyard worker`
  *     child serves the agent) and in-process → p50/p99
  *
- * Usage: npx tsx bench/pipelines/run.ts [--runs 1000] [--requests 1000] [--concurrency 100] [--history 20000] [--cpu-profile hub.cpuprofile]
+ * Both measured rounds (1, 2) follow an unmeasured warm-up round of --warmup
+ * jobs/runs (JIT, connection pools). CPU per run/job is read from /proc for
+ * this process, every PostgreSQL process and Redis, so the cost is also
+ * visible when the shared machine is busy with something else.
+ *
+ * Usage: npx tsx bench/pipelines/run.ts [--runs 1000] [--requests 1000] [--concurrency 100] [--history 20000] [--warmup 200] [--cpu-profile hub.cpuprofile]
  * (--cpu-profile writes a V8 CPU profile of phase 2 only, for Chrome DevTools / speedscope;
  *  --statements lists the SQL statements per run by kind.)
  * Needs PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL or the local defaults).
@@ -19,7 +24,7 @@ import BeeQueue from 'bee-queue';
 import type { Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../core/config.js';
-import { createRuntime } from '../../core/runtime.js';
+import { createRuntime, type Runtime } from '../../core/runtime.js';
 import { createLogger } from '../../core/logger.js';
 import { TenantsRepo } from '../../core/db/repos/tenants-repo.js';
 import { PipelineService } from '../../core/pipelines/pipeline-service.js';
@@ -43,6 +48,7 @@ const RUNS = arg('runs', 1000);
 const REQUESTS = arg('requests', 1000);
 const CONCURRENCY = arg('concurrency', 100);
 const HISTORY = arg('history', 20_000);
+const WARMUP = arg('warmup', 200);
 const profileIndex = process.argv.indexOf('--cpu-profile');
 const PROFILE = profileIndex > 0 ? process.argv[profileIndex + 1] : undefined;
 
@@ -65,7 +71,16 @@ async function profiled<T>(work: () => Promise<T>): Promise<T> {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
-async function rawBeeQueue(prefix: string, n: number): Promise<number> {
+/** Jobs/s and CPU per job (this process, Redis) of raw bee-queue, after an unmeasured warm-up round like the hub's. */
+async function rawBeeQueue(prefix: string, n: number): Promise<{ jobsPerSec: number; nodeMs: number; redisMs: number }> {
+  await rawBeeQueueRound(prefix, WARMUP);
+  const cpu0 = { node: process.cpuUsage(), redis: cpuSecondsOf('redis-server') };
+  const jobsPerSec = await rawBeeQueueRound(prefix, n);
+  const node = process.cpuUsage(cpu0.node);
+  return { jobsPerSec, nodeMs: (node.user + node.system) / 1000 / n, redisMs: ((cpuSecondsOf('redis-server') - cpu0.redis) * 1000) / n };
+}
+
+async function rawBeeQueueRound(prefix: string, n: number): Promise<number> {
   const q = new BeeQueue('raw', { prefix, redis: { url: redisUrl } as never, removeOnSuccess: true, removeOnFailure: true, storeJobs: false, sendEvents: false, getEvents: false });
   await q.ready();
   let done = 0;
@@ -103,6 +118,58 @@ async function storeHistory(db: Knex, tenantId: string, pipelineId: string, n: n
   await db.raw('checkpoint');
 }
 
+/**
+ * Starts `n` runs (callers arrive CONCURRENCY at a time, like HTTP clients)
+ * and waits for all to finish: seconds, end-to-end latencies (startRun →
+ * run.completed on the bus), statements by kind, CPU per run by process.
+ */
+async function hubRuns(runtime: Runtime, tenantId: string, pipelineId: string, n: number) {
+  const startedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let finish!: () => void;
+  const all = new Promise<void>((r) => (finish = r));
+  const early = new Map<string, number>();
+  const unsubscribe = runtime.bus.subscribe((e) => {
+    if (e.name !== 'run.completed' && e.name !== 'run.failed') return;
+    const now = performance.now();
+    const t = startedAt.get(e.runId!);
+    if (t === undefined) early.set(e.runId!, now);
+    else latencies.push(now - t);
+    if (latencies.length + early.size === n) finish();
+  });
+  const statements = new Map<string, number>();
+  const countStatement = (q: { sql: string }) => {
+    const kind = q.sql.replace(/\s+/g, ' ').slice(0, 48);
+    statements.set(kind, (statements.get(kind) ?? 0) + 1);
+  };
+  runtime.db.on('query', countStatement);
+  const cpu0 = { hub: process.cpuUsage(), pg: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server'), machine: machineBusySeconds() };
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < n) {
+      next++;
+      const t = performance.now();
+      const { run } = await startRun(runtime, { tenantId, pipelineId, input: {} });
+      startedAt.set(run.id, t);
+      const e = early.get(run.id);
+      if (e !== undefined) latencies.push(e - t);
+    }
+  }));
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  const hubCpu = process.cpuUsage(cpu0.hub);
+  const cpuPerRun = {
+    hub: (hubCpu.user + hubCpu.system) / 1000 / n,
+    pg: ((cpuSecondsOf('postgres') - cpu0.pg) * 1000) / n,
+    redis: ((cpuSecondsOf('redis-server') - cpu0.redis) * 1000) / n,
+    machine: ((machineBusySeconds() - cpu0.machine) * 1000) / n,
+  };
+  runtime.db.removeListener('query', countStatement);
+  unsubscribe();
+  return { seconds, latencies: latencies.sort((a, b) => a - b), statements, cpuPerRun };
+}
+
 async function main(): Promise<void> {
   await requirePostgres();
   await requireRedis();
@@ -122,10 +189,8 @@ async function main(): Promise<void> {
     console.log(`(${HISTORY} finished runs stored, vacuumed and analyzed before the measurement, as on a live hub; --history 0 for empty tables)\n`);
 
     // 1. raw bee-queue
-    const rawCpu0 = { node: process.cpuUsage(), redis: cpuSecondsOf('redis-server') };
-    const rawJobsPerSec = await rawBeeQueue(prefix, RUNS);
-    const rawNodeCpu = process.cpuUsage(rawCpu0.node);
-    const rawCpuPerJob = { node: (rawNodeCpu.user + rawNodeCpu.system) / 1000 / RUNS, redis: ((cpuSecondsOf('redis-server') - rawCpu0.redis) * 1000) / RUNS };
+    const raw = await rawBeeQueue(prefix, RUNS);
+    const rawJobsPerSec = raw.jobsPerSec;
 
     // 2. hub runs
     const tenant = await new TenantsRepo(runtime.db).ensure('bench');
@@ -134,61 +199,18 @@ async function main(): Promise<void> {
     await storeHistory(runtime.db, tenant.id, pipeline.id, HISTORY);
     const worker = new PipelineWorker(runtime, runtime.plugins, { concurrency: CONCURRENCY, sweepIntervalMs: 60_000 });
     worker.start();
-    const startedAt = new Map<string, number>();
-    const latencies: number[] = [];
-    let finish!: () => void;
-    const all = new Promise<void>((r) => (finish = r));
-    const early = new Map<string, number>();
-    runtime.bus.subscribe((e) => {
-      if (e.name !== 'run.completed' && e.name !== 'run.failed') return;
-      const now = performance.now();
-      const t = startedAt.get(e.runId!);
-      if (t === undefined) early.set(e.runId!, now);
-      else latencies.push(now - t);
-      if (latencies.length + early.size === RUNS) finish();
-    });
-    // Statements sent to PostgreSQL during phase 2, by kind (printed per run below).
-    const statements = new Map<string, number>();
-    const countStatement = (q: { sql: string }) => {
-      const kind = q.sql.replace(/\s+/g, ' ').slice(0, 48);
-      statements.set(kind, (statements.get(kind) ?? 0) + 1);
-    };
-    runtime.db.on('query', countStatement);
-    const cpu0 = { hub: process.cpuUsage(), pg: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server'), machine: machineBusySeconds() };
-    const t0 = performance.now();
-    // Callers arrive CONCURRENCY at a time, like HTTP clients.
-    let next = 0;
-    const callers = () => Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < RUNS) {
-        next++;
-        const t = performance.now();
-        const { run } = await startRun(runtime, { tenantId: tenant.id, pipelineId: pipeline.id, input: {} });
-        startedAt.set(run.id, t);
-        const e = early.get(run.id);
-        if (e !== undefined) latencies.push(e - t);
-      }
-    }));
-    await profiled(async () => {
-      await callers();
-      await all;
-    });
-    const hubSeconds = (performance.now() - t0) / 1000;
-    const hubCpu = process.cpuUsage(cpu0.hub);
-    const cpuPerRun = {
-      hub: (hubCpu.user + hubCpu.system) / 1000 / RUNS,
-      pg: ((cpuSecondsOf('postgres') - cpu0.pg) * 1000) / RUNS,
-      redis: ((cpuSecondsOf('redis-server') - cpu0.redis) * 1000) / RUNS,
-      machine: ((machineBusySeconds() - cpu0.machine) * 1000) / RUNS,
-    };
-    runtime.db.removeListener('query', countStatement);
+    // An unmeasured round first (JIT, connection pools), as for raw bee-queue above.
+    await hubRuns(runtime, tenant.id, pipeline.id, WARMUP);
+    const measured = await profiled(() => hubRuns(runtime, tenant.id, pipeline.id, RUNS));
+    const { latencies, statements, cpuPerRun } = measured;
+    const hubSeconds = measured.seconds;
     const failed = Number((await runtime.db('runs').where({ status: 'failed' }).count({ c: '*' }))[0].c);
     await worker.stop();
-    latencies.sort((a, b) => a - b);
     const runsPerSec = RUNS / hubSeconds;
 
     console.log('raw bee-queue (no-op jobs, same process)');
     console.log(`  jobs/s                ${rawJobsPerSec.toFixed(0)}`);
-    console.log(`  CPU per job           node ${rawCpuPerJob.node.toFixed(2)} ms, Redis ${rawCpuPerJob.redis.toFixed(2)} ms`);
+    console.log(`  CPU per job           node ${raw.nodeMs.toFixed(2)} ms, Redis ${raw.redisMs.toFixed(2)} ms`);
     console.log('hub runs (3-stage no-op pipeline, worker in this process)');
     console.log(`  runs/s                ${runsPerSec.toFixed(0)}${failed ? `  (${failed} failed!)` : ''}`);
     console.log(`  end-to-end p50        ${ms(pct(latencies, 50))}`);
