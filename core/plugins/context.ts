@@ -28,22 +28,47 @@ export interface BaseContextInput {
   bindings?: Record<string, unknown>;
 }
 
-function childLogger(logger: Logger, bindings: Record<string, unknown>): PluginLogger {
-  // Made on first use: a context is built for every agent task and most tasks
-  // never log, while a pino child with redaction costs more than the task itself.
-  let made: Logger | undefined;
-  const child = () => (made ??= logger.child(bindings));
-  // Only the four levels of the SDK contract, so a plugin cannot reconfigure the hub's logger.
-  return {
-    debug: (obj, msg) => child().debug(obj as object, msg),
-    info: (obj, msg) => child().info(obj as object, msg),
-    warn: (obj, msg) => child().warn(obj as object, msg),
-    error: (obj, msg) => child().error(obj as object, msg),
-  };
+/**
+ * Only the four levels of the SDK contract, so a plugin cannot reconfigure the
+ * hub's logger. The pino child is made on first use: a context is built for
+ * every agent task, most tasks never log, and a child with redaction costs
+ * more than a no-op task. Methods live on the prototype (no closures per task);
+ * like pino's own, they are called on the logger (`ctx.logger.info(...)`).
+ */
+class LazyPluginLogger implements PluginLogger {
+  // Private fields (#), not TypeScript's `private`: plugin code must not reach the hub's logger.
+  #made?: Logger;
+  readonly #parent: Logger;
+  readonly #bindings: Record<string, unknown>;
+
+  constructor(parent: Logger, bindings: Record<string, unknown>) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+  }
+
+  #child(): Logger {
+    return (this.#made ??= this.#parent.child(this.#bindings));
+  }
+
+  debug(obj: object | string, msg?: string): void {
+    this.#child().debug(obj as object, msg);
+  }
+
+  info(obj: object | string, msg?: string): void {
+    this.#child().info(obj as object, msg);
+  }
+
+  warn(obj: object | string, msg?: string): void {
+    this.#child().warn(obj as object, msg);
+  }
+
+  error(obj: object | string, msg?: string): void {
+    this.#child().error(obj as object, msg);
+  }
 }
 
 export function pluginContext(input: BaseContextInput): PluginContext {
-  const logger = childLogger(input.logger, { plugin: input.pluginId, ...(input.tenantId ? { tenant: input.tenantId } : {}), ...input.bindings });
+  const logger = new LazyPluginLogger(input.logger, { plugin: input.pluginId, ...(input.tenantId ? { tenant: input.tenantId } : {}), ...input.bindings });
   const emit = input.emit ?? ((event: AgentEvent) => logger.debug({ event: event.type, message: event.message }, 'plugin progress'));
   return { pluginId: input.pluginId, tenantId: input.tenantId, config: input.config, logger, http: input.http, emit: (event) => emit(event) };
 }

@@ -58,6 +58,7 @@ export class PluginRegistry implements AgentCatalog {
   private readonly byId = new Map<string, PluginRecord>();
   private readonly started: PluginRecord[] = [];
   private readonly httpClients = new Map<string, ClosableHttpClient>();
+  private readonly httpFacades = new Map<string, HttpClient>();
   private starting?: Promise<void>;
   private stopping?: Promise<void>;
 
@@ -143,18 +144,21 @@ export class PluginRegistry implements AgentCatalog {
   }
 
   /** The plugin's own client (its user agent, its socket pool); plugins see only `request`. */
+  /** The plugin's own client behind a one-method facade (made once per plugin: every task's context gets it). */
   private httpFor(pluginId: string): HttpClient {
-    let client = this.httpClients.get(pluginId);
-    if (!client) {
-      client = createHttpClient({
+    let facade = this.httpFacades.get(pluginId);
+    if (!facade) {
+      const pooled = createHttpClient({
         timeoutMs: this.options.config.pluginHttpTimeoutMs,
         allowAddresses: this.options.config.pluginHttpAllowAddresses,
         userAgent: `switchyard-plugin/${pluginId}`,
       });
-      this.httpClients.set(pluginId, client);
+      this.httpClients.set(pluginId, pooled);
+      const made: HttpClient = { request: (url, options) => pooled.request(url, options) };
+      facade = Object.freeze(made);
+      this.httpFacades.set(pluginId, facade);
     }
-    const pooled = client;
-    return { request: (url, options) => pooled.request(url, options) };
+    return facade;
   }
 
   /** Tears plugins down in reverse start order, each bounded by the start timeout. */

@@ -109,5 +109,9 @@ forEachDialect('agent tasks through the registry', (db) => {
     expect(Object.keys(ctx).sort()).to.deep.equal(['config', 'credentials', 'emit', 'http', 'idempotencyKey', 'logger', 'pluginId', 'tenantId']);
     expect(Object.keys(ctx.http)).to.deep.equal(['request']);
     expect(Object.isFrozen(ctx)).to.equal(true);
+    // The logger has the four SDK levels and nothing that leads to the hub's logger.
+    expect(Object.getOwnPropertyNames(ctx.logger)).to.deep.equal([]);
+    expect(Object.getOwnPropertyNames(Object.getPrototypeOf(ctx.logger)).sort()).to.deep.equal(['constructor', 'debug', 'error', 'info', 'warn']);
+    expect(() => ctx.logger.info({ probe: true }, 'from a plugin')).to.not.throw();
   });
 });

@@ -63,7 +63,7 @@ export class RunStagesRepo {
   async listForRun(runId: string): Promise<StageRecord[]> {
     const db = this.db;
     if (!isPostgres(db) || db.isTransaction) return this.list(runId);
-    const batcher = sharedBatcher<string, StageRecord[]>(db, 'run_stages.list', {
+    const batcher = sharedBatcher<string, StageRecord[]>(db, 'run_stages.list', () => ({
       run: async (ids) => {
         const byRun = await new RunStagesRepo(db).listMany(ids);
         return ids.map((id) => byRun.get(id) ?? []);
@@ -71,7 +71,7 @@ export class RunStagesRepo {
       key: (id) => id,
       poolShare: 1 / 4,
       maxBatch: 200,
-    });
+    }));
     return batcher.add(runId);
   }
 

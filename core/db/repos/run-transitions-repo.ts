@@ -171,7 +171,7 @@ async function pgApply(db: DbOrTx, items: PgItem[]): Promise<Array<Written | und
 
 /** Half the pool at most, so that reads and other writers always find a connection. */
 function batcherFor(db: Knex) {
-  return sharedBatcher<PgItem, Written | undefined>(db, 'runs.transition', { run: (items) => pgApply(db, items), key: (i) => i.target.runId, poolShare: 1 / 2, maxBatch: 200 });
+  return sharedBatcher<PgItem, Written | undefined>(db, 'runs.transition', () => ({ run: (items) => pgApply(db, items), key: (i) => i.target.runId, poolShare: 1 / 2, maxBatch: 200 }));
 }
 
 async function sqliteApply(trx: Knex.Transaction, target: TransitionTarget, t: Transition, now: Date): Promise<Written | undefined> {

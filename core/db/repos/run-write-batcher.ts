@@ -98,22 +98,23 @@ export class WriteBatcher<T, R> {
 const shared = new WeakMap<object, Map<string, unknown>>();
 
 /**
- * The batcher of `slot` for this database handle, created on first use
- * (never pass a transaction: its statements must stay in it). At most
- * `poolShare` of the connection pool (e.g. 1/4) runs its statements at once,
- * so that reads and other writers always find a connection.
+ * The batcher of `slot` for this database handle, created on first use from
+ * `options()` (called once: hot callers build no closures per write; never
+ * pass a transaction: its statements must stay in it). At most `poolShare`
+ * of the connection pool (e.g. 1/4) runs its statements at once, so that
+ * reads and other writers always find a connection.
  */
 export function sharedBatcher<T, R>(
   db: { client: { config: unknown } },
   slot: string,
-  options: Omit<BatcherOptions<T, R>, 'maxInflight'> & { poolShare: number },
+  options: () => Omit<BatcherOptions<T, R>, 'maxInflight'> & { poolShare: number },
 ): WriteBatcher<T, R> {
   let slots = shared.get(db);
   if (!slots) shared.set(db, (slots = new Map()));
   let batcher = slots.get(slot) as WriteBatcher<T, R> | undefined;
   if (!batcher) {
     const poolMax = (db.client.config as { pool?: { max?: number } }).pool?.max ?? 10;
-    const { poolShare, ...rest } = options;
+    const { poolShare, ...rest } = options();
     batcher = new WriteBatcher<T, R>({ ...rest, maxInflight: Math.max(1, Math.floor(poolMax * poolShare)) });
     slots.set(slot, batcher);
   }

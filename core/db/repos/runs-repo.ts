@@ -173,7 +173,7 @@ export class RunsRepo {
     const db = this.db;
     if (isPostgres(db)) {
       if (db.isTransaction) return (await pgCreate(db, [{ ...item, now }]))[0];
-      const batcher = sharedBatcher<NewRunWithStages & { now: Date }, boolean>(db, 'runs.create', { run: (items) => pgCreate(db, items), key: (i) => i.run.id, poolShare: 1 / 4, maxBatch: 100 });
+      const batcher = sharedBatcher<NewRunWithStages & { now: Date }, boolean>(db, 'runs.create', () => ({ run: (items) => pgCreate(db, items), key: (i) => i.run.id, poolShare: 1 / 4, maxBatch: 100 }));
       return batcher.add({ ...item, now });
     }
     const work = async (trx: Knex.Transaction) => {
