@@ -67,10 +67,18 @@ class LazyPluginLogger implements PluginLogger {
   }
 }
 
+function pluginLogger(input: BaseContextInput): LazyPluginLogger {
+  return new LazyPluginLogger(input.logger, { plugin: input.pluginId, ...(input.tenantId ? { tenant: input.tenantId } : {}), ...input.bindings });
+}
+
+/** Without a destination, progress messages are logged at debug. */
+function emitTo(logger: PluginLogger, emit: BaseContextInput['emit']): (event: AgentEvent) => void {
+  return emit ? (event) => emit(event) : (event) => logger.debug({ event: event.type, message: event.message }, 'plugin progress');
+}
+
 export function pluginContext(input: BaseContextInput): PluginContext {
-  const logger = new LazyPluginLogger(input.logger, { plugin: input.pluginId, ...(input.tenantId ? { tenant: input.tenantId } : {}), ...input.bindings });
-  const emit = input.emit ?? ((event: AgentEvent) => logger.debug({ event: event.type, message: event.message }, 'plugin progress'));
-  return { pluginId: input.pluginId, tenantId: input.tenantId, config: input.config, logger, http: input.http, emit: (event) => emit(event) };
+  const logger = pluginLogger(input);
+  return { pluginId: input.pluginId, tenantId: input.tenantId, config: input.config, logger, http: input.http, emit: emitTo(logger, input.emit) };
 }
 
 export interface AgentContextInput extends BaseContextInput {
@@ -79,11 +87,17 @@ export interface AgentContextInput extends BaseContextInput {
   connector: (connectorId: string, action: string, input: unknown, options?: ConnectorCallOptions) => Promise<unknown>;
 }
 
+/** Built for every agent task, so built directly (no intermediate objects). */
 export function agentContext(input: AgentContextInput): AgentContext {
   const messaging = input.messaging;
-  const base = pluginContext({ ...input, emit: messaging ? (e) => messaging.emit(e) : input.emit });
+  const logger = pluginLogger(input);
   return Object.freeze({
-    ...base,
+    pluginId: input.pluginId,
+    tenantId: input.tenantId,
+    config: input.config,
+    logger,
+    http: input.http,
+    emit: messaging ? (event: AgentEvent) => messaging.emit(event) : emitTo(logger, input.emit),
     request: async <T>(agentId: string, task: Parameters<AgentContext['request']>[1], options: Parameters<AgentContext['request']>[2]) => {
       if (!messaging) throw new MessagingUnavailableError(`ctx.request('${agentId}')`);
       return (await messaging.request(agentId, task, options)) as T;

@@ -69,6 +69,23 @@ for (const { name, make } of drivers) {
       await waitUntil(() => seen.includes(6));
     });
 
+    it('adds made at the same moment each get their own outcome, duplicates within them included', async function () {
+      const q = driver.queue<{ n: number }>('burst');
+      const seen: number[] = [];
+      const outcomes = await Promise.all([
+        q.add(spec({ n: 1 }, 'burst-a')),
+        q.add(spec({ n: 2 }, 'burst-b')),
+        q.add(spec({ n: 3 }, 'burst-a')),
+        q.add(spec({ n: 4 }, 'burst-c')),
+      ]);
+      expect(outcomes).to.deep.equal([true, true, false, true]);
+      q.process(4, async (job) => {
+        seen.push(job.data.n);
+      });
+      await waitUntil(() => seen.length === 3);
+      expect(seen.sort()).to.deep.equal([1, 2, 4]);
+    });
+
     it('retries a failing job with backoff, then gives up', async function () {
       const q = driver.queue<{ id: string }>('retries');
       const attempts: number[] = [];
