@@ -47,10 +47,38 @@ export class PluginSettingsService {
   private readonly repo: PluginSettingsRepo;
   /** `tenant:plugin` → stored row, or null when the tenant never changed the plugin's settings. */
   private readonly rows: LRUCache<string, PluginSettingsRow | { none: true }> | undefined;
+  /** Validated config JSON per settings row (or per plugin without one); see validatedConfig. */
+  private readonly configJson = new WeakMap<object, string>();
 
   constructor(db: Db, private readonly keyring: Keyring, cacheMs = 0) {
     this.repo = new PluginSettingsRepo(db);
     this.rows = cacheMs > 0 ? new LRUCache({ max: 50_000, ttl: cacheMs }) : undefined;
+  }
+
+  /**
+   * The stored config with the schema's defaults applied, validated once per
+   * row as read (or per plugin when the tenant has no row) rather than on
+   * every call: agent tasks call this for every stage. Kept as JSON so that
+   * each call gets its own copy (a plugin that changes its config object
+   * changes nothing for the next call); a new row (the settings changed or
+   * the row cache expired) is validated again.
+   */
+  private validatedConfig(record: PluginRecord, row: PluginSettingsRow | undefined): Record<string, unknown> {
+    const key: object = row ?? record;
+    let json = this.configJson.get(key);
+    if (json === undefined) {
+      const config = structuredClone(row?.config ?? {});
+      const withDefaults = record.schemas?.configWithDefaults;
+      if (withDefaults && !withDefaults(config)) {
+        throw new HubError('HUB_ERR_PLUGIN_NOT_CONFIGURED', {
+          message: `${record.id}: the stored config does not match the plugin's config schema; set it again`,
+          details: fieldProblems(withDefaults.errors, '/config'),
+        });
+      }
+      json = JSON.stringify(config);
+      this.configJson.set(key, json);
+    }
+    return JSON.parse(json) as Record<string, unknown>;
   }
 
   private async cachedRow(tenantId: string, pluginId: string): Promise<PluginSettingsRow | undefined> {
@@ -117,14 +145,7 @@ export class PluginSettingsService {
   async forCall(tenantId: string, record: PluginRecord): Promise<CallSettings> {
     const row = await this.cachedRow(tenantId, record.id);
     if (row && !row.enabled) throw new HubError('HUB_ERR_PLUGIN_DISABLED', { message: `${record.id} is disabled for this tenant`, details: { plugin: record.id } });
-    const config = structuredClone(row?.config ?? {});
-    const withDefaults = record.schemas?.configWithDefaults;
-    if (withDefaults && !withDefaults(config)) {
-      throw new HubError('HUB_ERR_PLUGIN_NOT_CONFIGURED', {
-        message: `${record.id}: the stored config does not match the plugin's config schema; set it again`,
-        details: fieldProblems(withDefaults.errors, '/config'),
-      });
-    }
+    const config = this.validatedConfig(record, row);
     let credentials: Record<string, unknown> = {};
     if (record.kind === 'connector') {
       if (row?.credentialsCiphertext) credentials = decryptJson(this.keyring, row.credentialsCiphertext, aad(tenantId, record.id));

@@ -60,6 +60,9 @@ forEachDialect('agent tasks through the registry', (db) => {
     expect(events).to.deep.equal([{ type: 'progress', message: 'echoing' }]);
     await t.api('/api/v1/plugins/test-echo/config', { key, method: 'PUT', json: { prefix: '#' } });
     expect(await plugins.runAgentTask({ tenantId, agentId: 'test-echo', task: { capability: 'echo', input: { text: 'hi' } }, messaging: messaging() })).to.deep.equal({ text: '# hi' });
+    // Each call gets its own copy of the config: one that changes it changes nothing for the next.
+    expect(await plugins.runAgentTask({ tenantId, agentId: 'test-echo', task: { capability: 'scribble_config', input: {} }, messaging: messaging() })).to.deep.equal({ prefix: 'scribbled' });
+    expect(await plugins.runAgentTask({ tenantId, agentId: 'test-echo', task: { capability: 'echo', input: { text: 'hi' } }, messaging: messaging() })).to.deep.equal({ text: '# hi' });
   });
 
   it('validates input before the agent runs and output after', async function () {
