@@ -62,9 +62,9 @@ export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
 
-/** CPU seconds used so far by every process whose command name is `comm` (e.g. all PostgreSQL backends). */
-export function cpuSecondsOf(comm: string): number {
-  let total = 0;
+/** CPU seconds used so far by each process whose command name is `comm` (e.g. every PostgreSQL backend), by pid. */
+export function cpuSecondsOf(comm: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -73,7 +73,18 @@ export function cpuSecondsOf(comm: string): number {
       continue; // exited while we looked
     }
     const seconds = cpuSeconds(Number(entry));
-    if (!Number.isNaN(seconds)) total += seconds;
+    if (!Number.isNaN(seconds)) byPid.set(Number(entry), seconds);
   }
+  return byPid;
+}
+
+/**
+ * CPU seconds the processes of `after` used since `before` (two cpuSecondsOf
+ * readings). A process that started in between counts in full; one that
+ * exited in between is missing from `after`, so its last slice is not counted.
+ */
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += Math.max(0, seconds - (before.get(pid) ?? 0));
   return total;
 }

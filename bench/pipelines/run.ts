@@ -38,7 +38,7 @@ import { createTestDatabase } from '../../test/support/databases.js';
 import { redisUrl, requirePostgres, requireRedis } from '../../test/support/services.js';
 import { cleanEnv, startCli } from '../../test/support/processes.js';
 import { fixturePluginPaths } from '../../test/fixtures/agents/index.js';
-import { cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
+import { cpuSecondsBetween, cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -77,7 +77,7 @@ async function rawBeeQueue(prefix: string, n: number): Promise<{ jobsPerSec: num
   const cpu0 = { node: process.cpuUsage(), redis: cpuSecondsOf('redis-server') };
   const jobsPerSec = await rawBeeQueueRound(prefix, n);
   const node = process.cpuUsage(cpu0.node);
-  return { jobsPerSec, nodeMs: (node.user + node.system) / 1000 / n, redisMs: ((cpuSecondsOf('redis-server') - cpu0.redis) * 1000) / n };
+  return { jobsPerSec, nodeMs: (node.user + node.system) / 1000 / n, redisMs: (cpuSecondsBetween(cpu0.redis, cpuSecondsOf('redis-server')) * 1000) / n };
 }
 
 async function rawBeeQueueRound(prefix: string, n: number): Promise<number> {
@@ -162,8 +162,8 @@ async function hubRuns(runtime: Runtime, tenantId: string, pipelineId: string, n
   const hubCpu = process.cpuUsage(cpu0.hub);
   const cpuPerRun = {
     hub: (hubCpu.user + hubCpu.system) / 1000 / n,
-    pg: ((cpuSecondsOf('postgres') - cpu0.pg) * 1000) / n,
-    redis: ((cpuSecondsOf('redis-server') - cpu0.redis) * 1000) / n,
+    pg: (cpuSecondsBetween(cpu0.pg, cpuSecondsOf('postgres')) * 1000) / n,
+    redis: (cpuSecondsBetween(cpu0.redis, cpuSecondsOf('redis-server')) * 1000) / n,
     machine: ((machineBusySeconds() - cpu0.machine) * 1000) / n,
   };
   runtime.db.removeListener('query', countStatement);
