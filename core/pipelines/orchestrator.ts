@@ -184,7 +184,7 @@ export async function executeRun(x: RunExecution, start: { started: EventDraft }
       if (end) t = merge(t, end);
       if (!(await write(t))) return undefined;
     }
-    // Fresh: the claim stored run.started with the same first stages (freshStart below), so they just run.
+    // Fresh: the claim stored run.started with these same first stages (see freshStart), so they just run.
     launch(first.stages);
     while (inflight.size > 0) await Promise.race(inflight.values());
     await chain;
