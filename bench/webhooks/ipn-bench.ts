@@ -7,7 +7,10 @@
  * outbox row committed). After each target the stored event count is checked
  * against the 2xx count. The outbox relay (ledger, notifications, trigger
  * rules) runs in the hub process too; after each level the bench prints its
- * backlog and waits until it has caught up before the next level.
+ * backlog and waits until it has caught up before the next level, then the
+ * CPU time per stored IPN over the level and the catch-up: hub, PostgreSQL
+ * (and the hub's own backends apart), this process (autocannon), the rest of
+ * the machine, and the rate the machine's total would allow on all its cores.
  *
  *   npm run bench:webhooks                      # all targets, 10/50/100 connections, 8 s each
  *   BENCH_DURATION=5 BENCH_CONNECTIONS=50 npm run bench:webhooks
@@ -29,6 +32,7 @@ import getRawBody from 'raw-body';
 import pg from 'pg';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { ds24Signature } from '../../connectors/digistore24/webhook.js';
+import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -51,7 +55,65 @@ function nextIpn(): string {
   return new URLSearchParams({ ...fields, sha_sign: ds24Signature(fields, passphrase) }).toString();
 }
 
-interface Row { target: string; connections: number; rps: number; p50: number; p99: number; ok: number; errors: number; non2xx: number; backlog?: number; drainS?: number }
+interface Row { target: string; connections: number; rps: number; p50: number; p99: number; ok: number; errors: number; non2xx: number; backlog?: number; drainS?: number; cpu?: CpuPerIpn }
+
+/** CPU microseconds per accepted IPN over one load level plus its relay drain, by consumer. */
+interface CpuPerIpn { hub: number; hubUser: number; hubSys: number; postgres: number; hubBackends?: number; bench: number; machine: number; others: number; seconds: number }
+
+/** PIDs of the database server processes that serve the hub (its connections), when the target has a server. */
+type Backends = () => Promise<number[]>;
+
+/** User and system CPU seconds of one process, from /proc/<pid>/stat (ticks of 10 ms). */
+function userSys(pid: number): { user: number; sys: number } {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+  } catch {
+    return { user: NaN, sys: NaN };
+  }
+}
+
+/**
+ * Starts a CPU account of the hub, every `postgres` process (backends that
+ * exit during the level take their time with them: the hub's pool keeps its
+ * connections, so this is small), this process (autocannon runs here) and the
+ * whole machine; `stop(n)` divides by n accepted IPNs. "others" is machine busy
+ * time used by none of them (other work on the shared cores, the kernel's
+ * softirq for loopback traffic not charged to a process). The machine is
+ * shared, so `postgres` may include other clients' queries; the hub's own
+ * backends (found by application_name) are counted apart.
+ */
+async function cpuAccount(hubPid: number, backends?: Backends): Promise<{ stop(accepted: number): Promise<CpuPerIpn> }> {
+  const t0 = Date.now();
+  const backend0 = new Map((await backends?.())?.map((pid) => [pid, cpuSeconds(pid)]) ?? []);
+  const hub0 = userSys(hubPid);
+  const pg0 = cpuSecondsOf('postgres');
+  const bench0 = process.cpuUsage();
+  const machine0 = machineBusySeconds();
+  return {
+    async stop(accepted) {
+      let hubBackends: number | undefined;
+      if (backends) {
+        hubBackends = 0;
+        for (const pid of await backends()) hubBackends += cpuSeconds(pid) - (backend0.get(pid) ?? 0);
+      }
+      const hub1 = userSys(hubPid);
+      const per = (seconds: number) => Math.round((seconds * 1e6) / Math.max(1, accepted));
+      const hubUser = hub1.user - hub0.user;
+      const hubSys = hub1.sys - hub0.sys;
+      const postgres = cpuSecondsBetween(pg0, cpuSecondsOf('postgres'));
+      const b = process.cpuUsage(bench0);
+      const bench = (b.user + b.system) / 1e6;
+      const machine = machineBusySeconds() - machine0;
+      return {
+        hub: per(hubUser + hubSys), hubUser: per(hubUser), hubSys: per(hubSys), postgres: per(postgres),
+        hubBackends: hubBackends === undefined ? undefined : per(hubBackends), bench: per(bench),
+        machine: per(machine), others: per(machine - hubUser - hubSys - postgres - bench), seconds: (Date.now() - t0) / 1000,
+      };
+    },
+  };
+}
 
 async function load(url: string, connections: number, target: string): Promise<Row> {
   const result = await autocannon({
@@ -127,7 +189,7 @@ async function drain(backlog: Backlog): Promise<number> {
   return Math.round((Date.now() - started) / 100) / 10;
 }
 
-async function benchHub(label: string, env: Record<string, string>, backlog: Backlog): Promise<Row[]> {
+async function benchHub(label: string, env: Record<string, string>, backlog: Backlog, backends?: Backends): Promise<Row[]> {
   const e = cliEnv(env);
   await runCli(['migrate'], e);
   const created = JSON.parse(await runCli(['keys', 'create', '--tenant', 'bench', '--scopes', '*', '--json'], e));
@@ -143,6 +205,7 @@ async function benchHub(label: string, env: Record<string, string>, backlog: Bac
     const total = async () => (await (await fetch(`${url}/api/v1/events?limit=1`, { headers: { 'x-api-key': created.key } })).json()).total as number;
     for (const connections of connectionLevels) {
       const before = await total();
+      const account = await cpuAccount(child.pid!, backends);
       const row = await load(`${url}/webhooks/bench/digistore24`, connections, label);
       const stored = (await total()) - before;
       // Requests still in flight when the load stops are stored but not counted as 2xx, so stored >= acknowledged.
@@ -150,6 +213,8 @@ async function benchHub(label: string, env: Record<string, string>, backlog: Bac
       // The relay runs in the same process after the ack; the next level starts once it has caught up.
       row.backlog = await backlog();
       row.drainS = await drain(backlog);
+      // Counted up to the end of the drain, so the relay's work for these IPNs is in the figures.
+      row.cpu = await account.stop(stored);
       rows.push(row);
       print([row]);
     }
@@ -162,6 +227,10 @@ async function benchHub(label: string, env: Record<string, string>, backlog: Bac
 function print(rows: Row[]): void {
   for (const r of rows) {
     console.log(`${r.target.padEnd(22)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}${r.backlog === undefined ? '' : `   relay backlog ${r.backlog}, drained in ${r.drainS} s`}`);
+    const c = r.cpu;
+    if (c) {
+      console.log(`${''.padEnd(22)}   CPU µs per stored IPN (load + drain, ${c.seconds.toFixed(1)} s): hub ${c.hub} (user ${c.hubUser}, sys ${c.hubSys})  postgres ${c.postgres}${c.hubBackends === undefined ? '' : ` (the hub's backends ${c.hubBackends})`}  bench/autocannon ${c.bench}  others ${c.others}  machine ${c.machine}  -> ${Math.round((os.cpus().length * 1e6) / Math.max(1, c.machine))} IPN/s if all ${os.cpus().length} cores were busy`);
+    }
   }
 }
 
@@ -205,8 +274,12 @@ async function main(): Promise<void> {
     try {
       const u = new URL(postgresUrl);
       u.searchParams.set('options', `-c search_path=${schema}`);
+      // Names the hub's connections, so their server processes can be told from other clients'.
+      const appName = `switchyard-bench-${schema}`;
+      u.searchParams.set('application_name', appName);
+      const backends = async () => (await admin.query('select pid from pg_stat_activity where application_name = $1', [appName])).rows.map((r) => Number(r.pid));
       const backlog = async () => Number((await admin.query(`select count(*) as n from ${schema}.webhook_outbox where status = 'pending'`)).rows[0].n);
-      all.push(...(await benchHub('hub, PostgreSQL', { DATA_DIR: pgDir, DATABASE_URL: u.toString() }, backlog)));
+      all.push(...(await benchHub('hub, PostgreSQL', { DATA_DIR: pgDir, DATABASE_URL: u.toString() }, backlog, backends)));
     } finally {
       await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();

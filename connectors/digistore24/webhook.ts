@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LedgerEntry, NormalizedEvent, RawWebhookRequest, VerifyResult, WebhookDefinition } from '../../core/sdk/index.js';
-import { safeEqual } from '../../webhooks/verify/constant-time.js';
+import { sameLengthEqual } from '../../webhooks/verify/constant-time.js';
 import { ParseOnce } from '../../webhooks/verify/parse-once.js';
 
 export interface Digistore24WebhookCredentials {
@@ -15,16 +15,22 @@ export interface Digistore24WebhookCredentials {
   ipnPassphrase?: string;
 }
 
+const isSignatureKey = (k: string) => k.length <= 8 && (k.toLowerCase() === 'sha_sign' || k.toLowerCase() === 'shasign');
+const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
 /** Digistore24 IPN signature: SHA-512, uppercase hex (reference section 2). */
 export function ds24Signature(fields: Record<string, string>, passphrase: string, upperKeys = false): string {
-  const pairs = Object.entries(fields)
-    .filter(([k, v]) => v !== '' && k.toLowerCase() !== 'sha_sign' && k.toLowerCase() !== 'shasign')
-    .map(([k, v]) => [upperKeys ? k.toUpperCase() : k, v] as const)
-    // Plain code-unit order, like PHP's SORT_STRING for the ASCII keys Digistore24 sends.
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const hash = createHash('sha512');
-  for (const [k, v] of pairs) hash.update(`${k}=${v}${passphrase}`, 'utf8');
-  return hash.digest('hex').toUpperCase();
+  const pairs: Array<[string, string]> = [];
+  for (const k in fields) {
+    const v = fields[k];
+    if (v !== '' && !isSignatureKey(k)) pairs.push([upperKeys ? k.toUpperCase() : k, v]);
+  }
+  // Plain code-unit order, like PHP's SORT_STRING for the ASCII keys Digistore24 sends.
+  pairs.sort(byKey);
+  // One string, hashed in one call: each update() is a call into the crypto binding.
+  let material = '';
+  for (const [k, v] of pairs) material += `${k}=${v}${passphrase}`;
+  return createHash('sha512').update(material, 'utf8').digest('hex').toUpperCase();
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -54,8 +60,9 @@ export function ds24Verify(fields: Record<string, string>, passphrase: string | 
   if (!got) return { ok: false, reason: 'sha_sign missing', missing: true };
   if (!/^[0-9A-F]{128}$/.test(got)) return { ok: false, reason: 'sha_sign is not a SHA-512 hex digest' };
   // The uppercase-key variant is only computed when the original-case one fails
-  // (the answer reveals success anyway, so the short cut leaks nothing).
-  if (safeEqual(ds24Signature(fields, passphrase, false), got) || safeEqual(ds24Signature(fields, passphrase, true), got)) return { ok: true };
+  // (the answer reveals success anyway, so the short cut leaks nothing). Both
+  // sides are 128 hex digits here, so the length compared is public.
+  if (sameLengthEqual(ds24Signature(fields, passphrase, false), got) || sameLengthEqual(ds24Signature(fields, passphrase, true), got)) return { ok: true };
   return { ok: false, reason: 'sha_sign does not match' };
 }
 
@@ -125,7 +132,10 @@ export function normalizeIpn(fields: Record<string, string>, rawBody: Buffer): N
   const event = fields.event ?? '';
   const known = eventTypes[event];
   const name = known ?? (event.replace(/[^a-z0-9_]/gi, '').toLowerCase().slice(0, 60) || 'unknown');
-  const { sha_sign: _s, SHASIGN: _S, ...data } = fields;
+  // A plain copy without the signature (fields has no prototype, so a `__proto__` field is just data).
+  const data: Record<string, unknown> = Object.create(null);
+  for (const k in fields) if (k !== 'sha_sign' && k !== 'SHASIGN') data[k] = fields[k];
+  if (!known) data.unknownEvent = true;
   // Digistore24 keys idempotency on (order_id, event, transaction_id); events without
   // them (connection_test) are keyed on the body, so an identical resend is a duplicate.
   const providerEventId = fields.transaction_id || fields.order_id
@@ -135,7 +145,7 @@ export function normalizeIpn(fields: Record<string, string>, rawBody: Buffer): N
     type: `digistore24.${name}`,
     providerEventId,
     occurredAt: occurredAt(fields),
-    data: known ? data : { ...data, unknownEvent: true },
+    data,
     ledger: ledgerFor(event, fields),
   };
 }

@@ -40,7 +40,7 @@ forEachDialect('webhooks: batched ingest and ledger writes', (database, dialect)
   });
 
   it('concurrent writes store each event once, count every redelivery and queue one outbox row per new event', async () => {
-    const writer = new InboxWriter(db, { maxBatch: 7 });
+    const writer = new InboxWriter(db, { maxBatch: 7, concurrency: 3 });
     await writer.write(item(tenantId, ['old-1']));
     // 120 requests at once: unique events, redeliveries of a stored event, the same new key many times, and a request with two events.
     const items: IngestItem[] = [];

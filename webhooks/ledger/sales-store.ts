@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, DbOrTx } from '../../core/db/knex.js';
-import { toIso } from '../../core/db/knex.js';
+import { isPostgres, prepared, toIso } from '../../core/db/knex.js';
 import type { LedgerEntry } from '../../core/sdk/index.js';
 import { clean } from '../store/rows.js';
 import { fromMinor, toMinor } from './money.js';
@@ -70,6 +70,35 @@ function ledgerRow(tenantId: string, network: string, eventId: string, entry: Le
   };
 }
 
+/** Columns of a sales row, in the order of PG_INSERT_SQL's arrays. */
+const SALE_COLUMNS = [
+  'id', 'tenant_id', 'site_id', 'network', 'kind', 'transaction_id', 'order_id', 'reverses_transaction_id', 'original_sale_id',
+  'event_id', 'amount', 'amount_minor', 'currency', 'status', 'site_ref', 'occurred_at', 'day', 'created_at',
+] as const;
+
+/**
+ * PostgreSQL: a batch of sales rows in one statement whose text does not
+ * depend on the batch size (one array per column), so it is parsed and
+ * planned once per connection; a multi-row VALUES list was parsed and planned
+ * anew for every relay batch.
+ */
+const PG_INSERT_SQL = `insert into sales (${SALE_COLUMNS.join(', ')})
+  select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+    ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::timestamptz[])
+  on conflict (tenant_id, network, kind, transaction_id) do nothing
+  returning id`;
+
+/**
+ * PostgreSQL: unlinked refunds/chargebacks waiting for any of the given
+ * transaction ids (t) or order ids (o). Short text whatever the batch size;
+ * planned per call, not cached, so its plan follows the table's growth.
+ */
+const PG_WAITING_SQL = `select reverses_transaction_id as t, null as o from sales
+    where tenant_id = ? and network = ? and kind in ('refund', 'chargeback') and original_sale_id is null and reverses_transaction_id = any(?::text[])
+  union all
+  select null as t, order_id as o from sales
+    where tenant_id = ? and network = ? and kind in ('refund', 'chargeback') and original_sale_id is null and order_id = any(?::text[])`;
+
 export class SalesStore {
   constructor(private readonly db: Db) {}
 
@@ -116,9 +145,15 @@ export class SalesStore {
       for (const r of rows) if (!firstByKey.has(keyOf(r))) firstByKey.set(keyOf(r), r);
       const candidates = [...firstByKey.values()];
       const inserted = new Set<string>();
-      for (let i = 0; i < candidates.length; i += 200) {
-        const returned = await tx('sales').insert(candidates.slice(i, i + 200)).onConflict(['tenant_id', 'network', 'kind', 'transaction_id']).ignore().returning('id');
-        for (const r of returned as Array<{ id: string } | string>) inserted.add(typeof r === 'string' ? r : r.id);
+      if (isPostgres(tx)) {
+        const column = (c: string) => candidates.map((r) => r[c]);
+        const returned = (await prepared(tx, 'webhooks_sales_insert', PG_INSERT_SQL, SALE_COLUMNS.map(column))).rows as Array<{ id: string }>;
+        for (const r of returned) inserted.add(r.id);
+      } else {
+        for (let i = 0; i < candidates.length; i += 200) {
+          const returned = await tx('sales').insert(candidates.slice(i, i + 200)).onConflict(['tenant_id', 'network', 'kind', 'transaction_id']).ignore().returning('id');
+          for (const r of returned as Array<{ id: string } | string>) inserted.add(typeof r === 'string' ? r : r.id);
+        }
       }
       const created = candidates.filter((r) => inserted.has(r.id));
       let linked = false;
@@ -178,8 +213,14 @@ export class SalesStore {
       for (let i = 0; i < rows.length; i += 500) {
         const chunk = rows.slice(i, i + 500);
         const orders = chunk.map((r) => r.order_id).filter(Boolean);
+        const transactions = chunk.map((r) => r.transaction_id);
+        if (isPostgres(tx)) {
+          const rows = (await tx.raw(PG_WAITING_SQL, [tenantId, network, transactions, tenantId, network, orders])).rows as Array<{ t: string | null; o: string | null }>;
+          for (const w of rows) keys.add(w.t !== null ? `${g}\u0001t\u0001${w.t}` : `${g}\u0001o\u0001${w.o}`);
+          continue;
+        }
         const base = () => tx('sales').where({ tenant_id: tenantId, network }).whereIn('kind', ['refund', 'chargeback']).whereNull('original_sale_id');
-        for (const w of await base().select('reverses_transaction_id').whereIn('reverses_transaction_id', chunk.map((r) => r.transaction_id))) keys.add(`${g}\u0001t\u0001${w.reverses_transaction_id}`);
+        for (const w of await base().select('reverses_transaction_id').whereIn('reverses_transaction_id', transactions)) keys.add(`${g}\u0001t\u0001${w.reverses_transaction_id}`);
         if (orders.length > 0) for (const w of await base().select('order_id').whereIn('order_id', orders)) keys.add(`${g}\u0001o\u0001${w.order_id}`);
       }
     }

@@ -1,6 +1,6 @@
 /** Reading the inbox: events, their raw requests, the runs they started. */
 import type { Db } from '../../core/db/knex.js';
-import { toIso } from '../../core/db/knex.js';
+import { isPostgres, toIso } from '../../core/db/knex.js';
 import { parseJson } from './rows.js';
 import type { EventView } from '../triggers/rule-matcher.js';
 
@@ -41,6 +41,9 @@ export function toEvent(r: Record<string, any>): StoredEvent {
   };
 }
 
+const GET_MANY_SQL = `select id, tenant_id, type, connector, source, provider_event_id, occurred_at, received_at, data, ledger, request_id, duplicates, last_duplicate_at
+  from webhook_events where id = any(?::text[])`;
+
 export interface EventFilter {
   type?: string;
   connector?: string;
@@ -78,9 +81,16 @@ export class EventsStore {
     return row ? toEvent(row) : undefined;
   }
 
+  /**
+   * The relay's read of a batch. On PostgreSQL the ids travel as one array,
+   * so the text is short whatever the batch size; not a named statement, as a
+   * plan cached while the table was small would scan the table for good.
+   */
   async getMany(ids: string[]): Promise<Map<string, StoredEvent & { tenantId: string }>> {
-    const rows = ids.length ? await this.db('webhook_events').whereIn('id', ids) : [];
-    return new Map(rows.map((r: Record<string, any>) => [r.id, { ...toEvent(r), tenantId: r.tenant_id }]));
+    let rows: Array<Record<string, any>> = [];
+    if (ids.length > 0 && isPostgres(this.db)) rows = (await this.db.raw(GET_MANY_SQL, [ids])).rows;
+    else if (ids.length > 0) rows = await this.db('webhook_events').whereIn('id', ids);
+    return new Map(rows.map((r) => [r.id, { ...toEvent(r), tenantId: r.tenant_id }]));
   }
 
   async request(tenantId: string, id: string): Promise<StoredRequest | undefined> {

@@ -13,3 +13,13 @@ function digest(value: string | Buffer): Buffer {
 export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
+
+/**
+ * Constant-time comparison of two ASCII strings whose length is public (e.g.
+ * hex digests of a known algorithm, checked by the caller): no hashing first.
+ * Different lengths are simply unequal.
+ */
+export function sameLengthEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+}

@@ -11,6 +11,7 @@ import * as m005 from './005-run-event-seq.js';
 import * as m006 from './006-webhook-sales-reversal-index.js';
 import * as m007 from './007-sales-event-index.js';
 import * as m008 from './008-lean-run-writes.js';
+import * as m009 from './009-webhook-relay-indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '006-webhook-sales-reversal-index': m006,
   '007-sales-event-index': m007,
   '008-lean-run-writes': m008,
+  '009-webhook-relay-indexes': m009,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
