@@ -37,7 +37,7 @@ const envSchema = {
     QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,60}$', default: 'sy', description: 'Prefix of every bee-queue Redis key (queues: <prefix>:runs, <prefix>:agent-requests); processes sharing work must use the same value' },
     WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'Pipeline runs one worker process executes at once' },
     AGENT_REQUEST_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'Agent-to-agent requests one worker process serves at once' },
-    RUN_WORKER_IN_HUB: { type: 'string', enum: ['auto', 'on', 'off'], default: 'auto', description: 'Run a pipeline worker inside `switchyard start`; auto means on when REDIS_URL is unset (embedded mode)' },
+    RUN_WORKER_IN_HUB: { type: 'string', enum: ['auto', 'on', 'off'], default: 'auto', description: 'Run a pipeline worker and the webhook outbox relay inside `switchyard start`; auto means on when REDIS_URL is unset (embedded mode), otherwise `switchyard worker` processes run them' },
     RUN_LEASE_MS: { type: 'integer', minimum: 200, maximum: 3600000, default: 30000, description: 'How long a worker owns a run without a heartbeat; a dead worker\'s runs are picked up after this' },
     RUN_HEARTBEAT_MS: { type: 'integer', minimum: 50, maximum: 600000, default: 10000, description: 'How often a worker renews its run leases (keep well below RUN_LEASE_MS)' },
     RUN_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 15000, description: 'How often workers re-enqueue runs that are stored but not queued or whose lease expired' },

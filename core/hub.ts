@@ -107,8 +107,10 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
       // A plugin that fails to load or start is reported by the registry; it never stops the hub.
       await runtime.plugins.start();
       // Embedded mode runs pipelines in this process (see RUN_WORKER_IN_HUB).
-      startHubWorker(runtime);
-      webhooks.start();
+      const hubWorker = startHubWorker(runtime);
+      // The outbox relay is background work too: with separate workers they run
+      // it, and this process's event loop is left to requests (webhook acks).
+      webhooks.start({ relay: hubWorker !== undefined });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());

@@ -4,7 +4,8 @@
  * subscriptions), the outbox relay and the outbound delivery engine. The hub
  * mounts the routes and calls start()/stop(); `switchyard worker` calls
  * start()/stop() too, without mounting routes, so that deliveries exist for
- * the run events its pipelines publish.
+ * the run events its pipelines publish. The relay runs where pipelines run:
+ * in the hub in embedded mode, in the workers otherwise (RUN_WORKER_IN_HUB).
  */
 import type { Runtime } from '../core/runtime.js';
 import type { RouteSpec } from '../core/http/route.js';
@@ -35,8 +36,11 @@ export interface WebhooksFeature {
   inboundRoutes: RouteSpec[];
   /** Mounted under `/api/v1`. */
   apiRoutes: RouteSpec[];
-  /** Starts the relay, the delivery engine and the bus subscription. */
-  start(): void;
+  /**
+   * Starts the delivery engine, the bus subscription and (unless `relay` is
+   * false: `switchyard worker` processes run it) the outbox relay.
+   */
+  start(options?: { relay?: boolean }): void;
   stop(): Promise<void>;
 }
 
@@ -73,9 +77,9 @@ export function createWebhooks(runtime: Runtime): WebhooksFeature {
   return {
     inboundRoutes: inboundRoutes(inbound),
     apiRoutes,
-    start() {
+    start(options = {}) {
       detach ??= dispatcher.attach(runtime.bus);
-      relay.start();
+      if (options.relay ?? true) relay.start();
       engine.start();
     },
     async stop() {

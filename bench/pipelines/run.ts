@@ -39,6 +39,7 @@ import { redisUrl, requirePostgres, requireRedis } from '../../test/support/serv
 import { cleanEnv, startCli } from '../../test/support/processes.js';
 import { fixturePluginPaths } from '../../test/fixtures/agents/index.js';
 import { cpuSecondsBetween, cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
+import { cpuProbeMs } from '../cpu-probe.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -187,7 +188,8 @@ async function main(): Promise<void> {
     await runtime.migrate();
     await runtime.plugins.start();
     console.log(`switchyard pipeline bench: ${RUNS} runs, ${REQUESTS} requests, worker concurrency ${CONCURRENCY}, PostgreSQL + bee-queue, node ${process.version}`);
-    console.log(`(${HISTORY} finished runs stored, vacuumed and analyzed before the measurement, as on a live hub; --history 0 for empty tables)\n`);
+    console.log(`(${HISTORY} finished runs stored, vacuumed and analyzed before the measurement, as on a live hub; --history 0 for empty tables)`);
+    console.log(`machine speed probe: ${cpuProbeMs()} ms CPU for a fixed hashing loop (lower is faster; see bench/cpu-probe.ts)\n`);
 
     // 1. raw bee-queue
     const raw = await rawBeeQueue(prefix, RUNS);
@@ -254,6 +256,7 @@ async function main(): Promise<void> {
     console.log(`agent request/reply (${REQUESTS} sequential, after 100 warm-up)`);
     console.log(`  two processes (bee-queue)  p50 ${ms(pct(cross, 50))}  p99 ${ms(pct(cross, 99))}`);
     console.log(`  in-process                 p50 ${ms(pct(inproc, 50))}  p99 ${ms(pct(inproc, 99))}`);
+    console.log(`machine speed probe after: ${cpuProbeMs()} ms`);
   } finally {
     await runtime.close();
     const keys = await redis.keys(`${prefix}:*`);

@@ -18,6 +18,19 @@
  *   BENCH_TARGETS=koa,sqlite,postgres           # which targets to run (default: all three)
  *   BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   # extra node flags for the hub child (profiling)
  *   BENCH_HUB_ENV="WEBHOOKS_RELAY_POLL_MS=500"   # extra hub settings, space-separated NAME=value pairs
+ *   BENCH_PG_RELAY=worker,after,hub             # where the outbox relay runs on the PostgreSQL target (default: worker,after)
+ *
+ * The PostgreSQL target runs the production topology: `switchyard start`
+ * with REDIS_URL only ingests, and `switchyard worker` processes run the
+ * outbox relay (and pipelines). Relay placements, each measured separately:
+ *   worker  one worker on this machine relays while the load runs, competing
+ *           for the same 2 cores (a single-box deployment);
+ *   after   the worker starts when the load ends and catches up then, as a
+ *           worker on another machine or a relay behind a burst would: the
+ *           ingest figures are the hub's and the database's alone, and the
+ *           catch-up time and CPU are printed with them;
+ *   hub     one process, relay in the hub's event loop (no Redis).
+ * The SQLite target is the embedded single process (relay in the hub).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,8 +43,10 @@ import autocannon from 'autocannon';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { ds24Signature } from '../../connectors/digistore24/webhook.js';
+import { cpuProbeMs } from '../cpu-probe.js';
 import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,7 +73,7 @@ function nextIpn(): string {
 interface Row { target: string; connections: number; rps: number; p50: number; p99: number; ok: number; errors: number; non2xx: number; backlog?: number; drainS?: number; cpu?: CpuPerIpn }
 
 /** CPU microseconds per accepted IPN over one load level plus its relay drain, by consumer. */
-interface CpuPerIpn { hub: number; hubUser: number; hubSys: number; postgres: number; hubBackends?: number; bench: number; machine: number; others: number; seconds: number }
+interface CpuPerIpn { hub: number; hubUser: number; hubSys: number; worker?: number; postgres: number; hubBackends?: number; bench: number; machine: number; others: number; seconds: number }
 
 /** PIDs of the database server processes that serve the hub (its connections), when the target has a server. */
 type Backends = () => Promise<number[]>;
@@ -84,8 +99,11 @@ function userSys(pid: number): { user: number; sys: number } {
  * shared, so `postgres` may include other clients' queries; the hub's own
  * backends (found by application_name) are counted apart.
  */
-async function cpuAccount(hubPid: number, backends?: Backends): Promise<{ stop(accepted: number): Promise<CpuPerIpn> }> {
+async function cpuAccount(hubPid: number, backends?: Backends, workerPid: () => number | undefined = () => undefined): Promise<{ stop(accepted: number): Promise<CpuPerIpn> }> {
   const t0 = Date.now();
+  // A worker started during the level (relay "after") counts from its start.
+  const worker0Pid = workerPid();
+  const worker0 = worker0Pid === undefined ? 0 : cpuSeconds(worker0Pid);
   const backend0 = new Map((await backends?.())?.map((pid) => [pid, cpuSeconds(pid)]) ?? []);
   const hub0 = userSys(hubPid);
   const pg0 = cpuSecondsOf('postgres');
@@ -106,10 +124,12 @@ async function cpuAccount(hubPid: number, backends?: Backends): Promise<{ stop(a
       const b = process.cpuUsage(bench0);
       const bench = (b.user + b.system) / 1e6;
       const machine = machineBusySeconds() - machine0;
+      const workerPid1 = workerPid();
+      const worker = workerPid1 === undefined ? 0 : cpuSeconds(workerPid1) - (workerPid1 === worker0Pid ? worker0 : 0);
       return {
-        hub: per(hubUser + hubSys), hubUser: per(hubUser), hubSys: per(hubSys), postgres: per(postgres),
+        hub: per(hubUser + hubSys), hubUser: per(hubUser), hubSys: per(hubSys), worker: workerPid1 === undefined ? undefined : per(worker), postgres: per(postgres),
         hubBackends: hubBackends === undefined ? undefined : per(hubBackends), bench: per(bench),
-        machine: per(machine), others: per(machine - hubUser - hubSys - postgres - bench), seconds: (Date.now() - t0) / 1000,
+        machine: per(machine), others: per(machine - hubUser - hubSys - worker - postgres - bench), seconds: (Date.now() - t0) / 1000,
       };
     },
   };
@@ -173,6 +193,25 @@ async function startHub(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
   return { url, child };
 }
 
+/** `switchyard worker` with the hub's settings; resolves once it runs. */
+async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/switchyard.mjs'), 'worker'], { env: { ...env, LOG_LEVEL: 'info' }, cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d;
+      if (buf.includes('"worker started"')) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${buf.slice(-2000)}`)));
+  });
+  return child;
+}
+
 async function stopHub(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -189,10 +228,14 @@ async function drain(backlog: Backlog): Promise<number> {
   return Math.round((Date.now() - started) / 100) / 10;
 }
 
-async function benchHub(label: string, env: Record<string, string>, backlog: Backlog, backends?: Backends): Promise<Row[]> {
+/** Where the outbox relay runs (see the header). */
+type RelayPlacement = 'hub' | 'worker' | 'after';
+
+async function benchHub(label: string, env: Record<string, string>, backlog: Backlog, backends?: Backends, relay: RelayPlacement = 'hub'): Promise<Row[]> {
   const e = cliEnv(env);
   await runCli(['migrate'], e);
   const created = JSON.parse(await runCli(['keys', 'create', '--tenant', 'bench', '--scopes', '*', '--json'], e));
+  let worker = relay === 'hub' ? undefined : await startWorker(e);
   const { url, child } = await startHub(e);
   const rows: Row[] = [];
   try {
@@ -205,12 +248,17 @@ async function benchHub(label: string, env: Record<string, string>, backlog: Bac
     const total = async () => (await (await fetch(`${url}/api/v1/events?limit=1`, { headers: { 'x-api-key': created.key } })).json()).total as number;
     for (const connections of connectionLevels) {
       const before = await total();
-      const account = await cpuAccount(child.pid!, backends);
+      if (relay === 'after' && worker) {
+        await stopHub(worker);
+        worker = undefined;
+      }
+      const account = await cpuAccount(child.pid!, backends, () => worker?.pid);
       const row = await load(`${url}/webhooks/bench/digistore24`, connections, label);
+      if (relay === 'after') worker = await startWorker(e);
       const stored = (await total()) - before;
       // Requests still in flight when the load stops are stored but not counted as 2xx, so stored >= acknowledged.
       if (stored < row.ok) console.error(`!! ${label} c=${connections}: ${row.ok} acknowledged but only ${stored} stored`);
-      // The relay runs in the same process after the ack; the next level starts once it has caught up.
+      // The relay works after the ack (in the worker, or in the hub itself); the next level starts once it has caught up.
       row.backlog = await backlog();
       row.drainS = await drain(backlog);
       // Counted up to the end of the drain, so the relay's work for these IPNs is in the figures.
@@ -220,22 +268,24 @@ async function benchHub(label: string, env: Record<string, string>, backlog: Bac
     }
   } finally {
     await stopHub(child);
+    if (worker) await stopHub(worker);
   }
   return rows;
 }
 
 function print(rows: Row[]): void {
   for (const r of rows) {
-    console.log(`${r.target.padEnd(22)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}${r.backlog === undefined ? '' : `   relay backlog ${r.backlog}, drained in ${r.drainS} s`}`);
+    console.log(`${r.target.padEnd(30)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}${r.backlog === undefined ? '' : `   relay backlog ${r.backlog}, drained in ${r.drainS} s`}`);
     const c = r.cpu;
     if (c) {
-      console.log(`${''.padEnd(22)}   CPU µs per stored IPN (load + drain, ${c.seconds.toFixed(1)} s): hub ${c.hub} (user ${c.hubUser}, sys ${c.hubSys})  postgres ${c.postgres}${c.hubBackends === undefined ? '' : ` (the hub's backends ${c.hubBackends})`}  bench/autocannon ${c.bench}  others ${c.others}  machine ${c.machine}  -> ${Math.round((os.cpus().length * 1e6) / Math.max(1, c.machine))} IPN/s if all ${os.cpus().length} cores were busy`);
+      console.log(`${''.padEnd(30)}   CPU µs per stored IPN (load + drain, ${c.seconds.toFixed(1)} s; a worker started for the drain counts its start-up): hub ${c.hub} (user ${c.hubUser}, sys ${c.hubSys})${c.worker === undefined ? '' : `  worker ${c.worker}`}  postgres ${c.postgres}${c.hubBackends === undefined ? '' : ` (the hub's backends ${c.hubBackends})`}  bench/autocannon ${c.bench}  others ${c.others}  machine ${c.machine}  -> ${Math.round((os.cpus().length * 1e6) / Math.max(1, c.machine))} IPN/s if all ${os.cpus().length} cores were busy`);
     }
   }
 }
 
 async function main(): Promise<void> {
   console.log(`webhook ingest bench: ${os.cpus().length} CPUs, node ${process.version}, ${duration}s per level, connections ${connectionLevels.join('/')}`);
+  console.log(`machine speed probe: ${cpuProbeMs()} ms CPU for a fixed hashing loop (lower is faster; see bench/cpu-probe.ts)`);
   const all: Row[] = [];
 
   if (targets.has('koa')) {
@@ -279,15 +329,28 @@ async function main(): Promise<void> {
       u.searchParams.set('application_name', appName);
       const backends = async () => (await admin.query('select pid from pg_stat_activity where application_name = $1', [appName])).rows.map((r) => Number(r.pid));
       const backlog = async () => Number((await admin.query(`select count(*) as n from ${schema}.webhook_outbox where status = 'pending'`)).rows[0].n);
-      all.push(...(await benchHub('hub, PostgreSQL', { DATA_DIR: pgDir, DATABASE_URL: u.toString() }, backlog, backends)));
+      const labels: Record<RelayPlacement, string> = { worker: 'PostgreSQL, relay in worker', after: 'PostgreSQL, relay after', hub: 'PostgreSQL, relay in hub' };
+      for (const relay of (process.env.BENCH_PG_RELAY ?? 'worker,after').split(',').map((r) => r.trim()) as RelayPlacement[]) {
+        if (!labels[relay]) throw new Error(`BENCH_PG_RELAY: unknown placement ${relay}`);
+        // A fresh schema per placement, so each starts from the same (empty) tables.
+        await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
+        const queue = { REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: schema };
+        all.push(...(await benchHub(labels[relay], { DATA_DIR: pgDir, DATABASE_URL: u.toString(), ...(relay === 'hub' ? {} : queue) }, backlog, backends, relay)));
+      }
     } finally {
+      // The worker's queues (bee-queue keys under the bench's prefix).
+      const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${schema}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
       await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();
       fs.rmSync(pgDir, { recursive: true, force: true });
     }
   }
 
-  console.log('\nsummary (accepted = verified, stored and acknowledged IPNs per second):');
+  console.log(`\nmachine speed probe after: ${cpuProbeMs()} ms`);
+  console.log('summary (accepted = verified, stored and acknowledged IPNs per second):');
   print(all);
 }
 

@@ -54,8 +54,17 @@ export function createApp(options: AppOptions): Koa {
       limitByPrincipal: limitByPrincipal(options.principalLimiter),
       bodyLimitBytes: options.bodyLimitBytes,
     });
-    app.use(router.routes());
-    app.use(router.allowedMethods());
+    const routes = router.routes() as unknown as Middleware;
+    const allowedMethods = router.allowedMethods() as unknown as Middleware;
+    // A request only meets the routers of its own prefix: the router would
+    // otherwise test its path against every route of every group first
+    // (a webhook against the whole API).
+    const prefix = group.prefix;
+    const inGroup = (path: string) => prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
+    const dispatch: Middleware = (ctx, next) => (inGroup(ctx.path) ? routes(ctx, next) : next());
+    // Keeps the router reachable from app.middleware, like the router's own middleware (the OpenAPI test reads it).
+    app.use(Object.assign(dispatch, { router }));
+    app.use((ctx, next) => (inGroup(ctx.path) ? allowedMethods(ctx, next) : next()));
   }
   return app;
 }
