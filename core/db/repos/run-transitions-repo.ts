@@ -79,10 +79,12 @@ const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 /**
  * PostgreSQL: any number of transitions of different runs in ONE statement.
- * The inputs travel as three JSON parameters (runs, stage writes, events),
- * so the SQL text never changes. Each run's part is fenced on its own: a
- * run whose lease check fails gets no row in `lease`, so none of its stage
- * writes or events (joined to `lease`) happen, while the others' do.
+ * The inputs travel as three JSON parameters (runs, stage writes, events)
+ * and the runs' ids as an array, so the SQL text never changes (a prepared
+ * statement). Each run's part is fenced on its own: a run whose lease check
+ * (or, for a fresh start, whose claim) fails gets no row in `lease`, so none
+ * of its stage writes or events (joined to `lease`) happen, while the
+ * others' do.
  */
 const pgTransitionSql = `with t as (
   select * from jsonb_to_recordset(?::jsonb) as t(id text, tenant_id text, owner text, start boolean, expires bigint, n int, fstatus text, foutput text, ferror text, skip boolean, at timestamptz)
