@@ -19,6 +19,7 @@ import { OutboundDispatcher } from './outbound/dispatcher.js';
 import { SubscriptionsStore } from './outbound/subscriptions-store.js';
 import { OutboxRelay } from './relay/outbox-relay.js';
 import { pipelineExists, pipelineStarter } from './relay/pipeline-starter.js';
+import { relayWakeups } from './relay/relay-wakeups.js';
 import { eventsRoutes } from './routes/events-routes.js';
 import { inboundRoutes } from './routes/inbound-routes.js';
 import { salesRoutes } from './routes/sales-routes.js';
@@ -60,13 +61,17 @@ export function createWebhooks(runtime: Runtime): WebhooksFeature {
   });
   const sources = new GenericSourcesStore(db, box);
   const resolver = new SourceResolver(db, runtime.plugins, sources, logger, config.webhooksSourceCacheMs);
-  const writer = new InboxWriter(db, { onCommitted: () => relay.nudge() });
+  // The relay may run here (embedded mode) or in the workers (see start).
+  const wakeups = relayWakeups(runtime.redis, config.queuePrefix, logger);
+  let relayHere = false;
+  const wakeRelay = () => (relayHere ? relay.nudge() : wakeups.announce());
+  const writer = new InboxWriter(db, { onCommitted: wakeRelay });
   const rejections = new RejectionLog(db, config.webhooksRejectionLogSize);
   const inbound = new InboundService({ resolver, writer, rejections, metrics: runtime.metrics, bodyLimitBytes: config.webhooksBodyLimitBytes });
   const sales = new SalesStore(db);
 
   const apiRoutes: RouteSpec[] = [
-    ...eventsRoutes({ events: new EventsStore(db), sales, rejections, resolver, nudge: () => relay.nudge() }),
+    ...eventsRoutes({ events: new EventsStore(db), sales, rejections, resolver, nudge: wakeRelay }),
     ...sourcesRoutes({ sources, forget: () => resolver.forget() }),
     ...salesRoutes({ db, sales }),
     ...triggerRulesRoutes({ rules: new RulesStore(db), pipelineExists: (t, p) => pipelineExists(runtime, t, p) }),
@@ -74,18 +79,25 @@ export function createWebhooks(runtime: Runtime): WebhooksFeature {
   ];
 
   let detach: (() => void) | undefined;
+  let stopListening: (() => Promise<void>) | undefined;
   return {
     inboundRoutes: inboundRoutes(inbound),
     apiRoutes,
     start(options = {}) {
       detach ??= dispatcher.attach(runtime.bus);
-      if (options.relay ?? true) relay.start();
+      relayHere = options.relay ?? true;
+      if (relayHere) {
+        relay.start();
+        // Commits in other processes (hubs that leave relaying to the workers) wake this relay too.
+        stopListening ??= wakeups.listen(() => relay.nudge());
+      }
       engine.start();
     },
     async stop() {
       detach?.();
       detach = undefined;
-      await Promise.all([relay.stop(), engine.stop()]);
+      await Promise.all([relay.stop(), engine.stop(), stopListening?.()]);
+      stopListening = undefined;
     },
   };
 }

@@ -2,8 +2,9 @@
  * Where the outbox relay runs. With Redis (separate workers) the hub only
  * ingests: an accepted webhook waits in the outbox until a `switchyard
  * worker` process (a real one) relays it, records the sale and starts the
- * mapped pipeline. Embedded mode (no Redis) relays in the hub, which the other
- * webhook suites cover.
+ * mapped pipeline, and the hub's commits wake that relay through Redis.
+ * Embedded mode (no Redis) relays in the hub, which the other webhook suites
+ * cover.
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
@@ -23,7 +24,8 @@ forEachDialect('webhooks: relay placement', (database) => {
     const d = database();
     env = {
       PLUGIN_PATHS: echoAgentPath, REDIS_URL: redisUrl, QUEUE_PREFIX: `sytest-relay-${randomBytes(4).toString('hex')}`,
-      WEBHOOKS_RELAY_POLL_MS: '100', JWT_SECRET: 'test-secret-test-secret-test-secret-0123', DATA_DIR: d.dataDir,
+      // Polls far apart: whatever the relay does within the test, a wake-up made it do.
+      WEBHOOKS_RELAY_POLL_MS: '60000', JWT_SECRET: 'test-secret-test-secret-test-secret-0123', DATA_DIR: d.dataDir,
       ...(d.databaseUrl ? { DATABASE_URL: d.databaseUrl } : {}),
     };
     hub = await startTestHub(d, env);
@@ -46,7 +48,7 @@ forEachDialect('webhooks: relay placement', (database) => {
       const res = await postForm(hub!, `/webhooks/${slug}/digistore24`, ipnBody(payment({ order_id: `PLACE-${i}`, transaction_id: `${9000 + i}` })));
       expect(await res.text()).to.equal('OK');
     }
-    // Several poll intervals pass: the hub keeps the rows pending.
+    // The hub does not relay (and would have been woken by its own commits).
     await new Promise((r) => setTimeout(r, 600));
     const pending = await db('webhook_outbox').where({ tenant_id: t.tenantId }).select('status');
     expect(pending.map((r: { status: string }) => r.status)).to.deep.equal(['pending', 'pending', 'pending']);
@@ -57,5 +59,12 @@ forEachDialect('webhooks: relay placement', (database) => {
     await eventually(async () => (await db('runs').where({ tenant_id: t.tenantId, status: 'completed' })).length === 3, 30_000, 'three pipeline runs completed by the worker');
     expect((await db('webhook_outbox').where({ tenant_id: t.tenantId }).select('status')).map((r: { status: string }) => r.status)).to.deep.equal(['done', 'done', 'done']);
     expect(await db('sales').where({ tenant_id: t.tenantId })).to.have.length(3);
+
+    // A webhook accepted now wakes the worker's relay across processes (its next poll is a minute away).
+    const accepted = Date.now();
+    const res = await postForm(hub!, `/webhooks/${slug}/digistore24`, ipnBody(payment({ order_id: 'PLACE-4', transaction_id: '9004' })));
+    expect(await res.text()).to.equal('OK');
+    await eventually(async () => (await db('webhook_outbox').where({ tenant_id: t.tenantId, status: 'done' })).length === 4, 10_000, 'the fourth webhook relayed');
+    expect(Date.now() - accepted).to.be.below(5_000);
   });
 });
