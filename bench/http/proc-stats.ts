@@ -24,16 +24,22 @@ export function peakRssBytes(pid: number): number {
   return statusField(pid, 'VmHWM');
 }
 
-/** User + system CPU time consumed so far by one process, in seconds. */
-export function cpuSeconds(pid: number): number {
+/** User and system CPU time consumed so far by one process, in seconds (NaN once it has gone). */
+export function cpuUserSystemSeconds(pid: number): { user: number; sys: number } {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start after ") ".
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return { user: Number(fields[11]) / TICKS_PER_SECOND, sys: Number(fields[12]) / TICKS_PER_SECOND };
   } catch {
-    return NaN; // the process has gone
+    return { user: NaN, sys: NaN };
   }
+}
+
+/** User + system CPU time consumed so far by one process, in seconds. */
+export function cpuSeconds(pid: number): number {
+  const { user, sys } = cpuUserSystemSeconds(pid);
+  return user + sys;
 }
 
 /** Busy (non-idle, non-iowait) CPU seconds of the whole machine, summed over cores. */

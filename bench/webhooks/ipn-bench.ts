@@ -47,7 +47,7 @@ import { Redis } from 'ioredis';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { ds24Signature } from '../../connectors/digistore24/webhook.js';
 import { cpuProbeMs } from '../cpu-probe.js';
-import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, machineBusySeconds } from '../http/proc-stats.js';
+import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, cpuUserSystemSeconds, machineBusySeconds } from '../http/proc-stats.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -78,17 +78,6 @@ interface CpuPerIpn { hub: number; hubUser: number; hubSys: number; worker?: num
 /** PIDs of the database server processes that serve the hub (its connections), when the target has a server. */
 type Backends = () => Promise<number[]>;
 
-/** User and system CPU seconds of one process, from /proc/<pid>/stat (ticks of 10 ms). */
-function userSys(pid: number): { user: number; sys: number } {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
-  } catch {
-    return { user: NaN, sys: NaN };
-  }
-}
-
 /**
  * Starts a CPU account of the hub, every `postgres` process (backends that
  * exit during the level take their time with them: the hub's pool keeps its
@@ -105,7 +94,7 @@ async function cpuAccount(hubPid: number, backends?: Backends, workerPid: () => 
   const worker0Pid = workerPid();
   const worker0 = worker0Pid === undefined ? 0 : cpuSeconds(worker0Pid);
   const backend0 = new Map((await backends?.())?.map((pid) => [pid, cpuSeconds(pid)]) ?? []);
-  const hub0 = userSys(hubPid);
+  const hub0 = cpuUserSystemSeconds(hubPid);
   const pg0 = cpuSecondsOf('postgres');
   const bench0 = process.cpuUsage();
   const machine0 = machineBusySeconds();
@@ -116,7 +105,7 @@ async function cpuAccount(hubPid: number, backends?: Backends, workerPid: () => 
         hubBackends = 0;
         for (const pid of await backends()) hubBackends += cpuSeconds(pid) - (backend0.get(pid) ?? 0);
       }
-      const hub1 = userSys(hubPid);
+      const hub1 = cpuUserSystemSeconds(hubPid);
       const per = (seconds: number) => Math.round((seconds * 1e6) / Math.max(1, accepted));
       const hubUser = hub1.user - hub0.user;
       const hubSys = hub1.sys - hub0.sys;

@@ -6,7 +6,6 @@
 import type { Runtime } from '../../runtime.js';
 import { RunEventsRepo } from '../../db/repos/run-events-repo.js';
 import { runStatuses, type RunFilters } from '../../db/repos/runs-repo.js';
-import { HubError } from '../../errors.js';
 import { cancelRun, getRun, listRuns, requireRun, resumeRun } from '../../pipelines/run-service.js';
 import { runViewSchema } from '../../pipelines/run-views.js';
 import { common, defineRoute, type RouteSpec } from '../route.js';
