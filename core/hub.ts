@@ -80,8 +80,8 @@ export function createHub(config: Readonly<Config>, options: HubOptions = {}): H
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     authenticate: createAuthenticator(apiKeys, key),
-    ipLimiter: createLimiter({ name: 'ip', pointsPerMinute: config.rateLimitPerIp, redis }),
-    principalLimiter: createLimiter({ name: 'principal', pointsPerMinute: config.rateLimitPerKey, redis }),
+    ipLimiter: createLimiter({ name: 'ip', prefix: config.queuePrefix, pointsPerMinute: config.rateLimitPerIp, redis }),
+    principalLimiter: createLimiter({ name: 'principal', prefix: config.queuePrefix, pointsPerMinute: config.rateLimitPerKey, redis }),
     groups,
     extraMiddleware: [dashboardStatic()],
   });

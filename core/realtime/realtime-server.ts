@@ -72,7 +72,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   });
 
   // Handshakes share the per-IP budget's size (RATE_LIMIT_PER_IP) in a counter of their own.
-  io.use(handshakeRateLimit(createLimiter({ name: 'socket-handshake', pointsPerMinute: config.rateLimitPerIp, redis: runtime.redis }), config.trustProxy));
+  io.use(handshakeRateLimit(createLimiter({ name: 'socket-handshake', prefix: config.queuePrefix, pointsPerMinute: config.rateLimitPerIp, redis: runtime.redis }), config.trustProxy));
   io.use(handshakeAuth({ apiKeys: options.apiKeys, jwtKey: options.jwtKey }));
   const deps = {
     ownership: options.ownership ?? storageOwnership(runtime.db),

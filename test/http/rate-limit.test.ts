@@ -75,6 +75,21 @@ describe('rate limiting', function () {
       expect((await h2.api('/api/v1/sites', { key })).status).to.equal(429);
     });
 
+    it('keeps the budgets of deployments with different QUEUE_PREFIX apart', async function () {
+      // Per-IP budgets: every request here comes from 127.0.0.1, so only the prefix can separate them.
+      const run = randomBytes(4).toString('hex');
+      const a = await startTestHub(database, { REDIS_URL: redisUrl, QUEUE_PREFIX: `rl-a-${run}`, RATE_LIMIT_PER_IP: '2' });
+      const b = await startTestHub(database, { REDIS_URL: redisUrl, QUEUE_PREFIX: `rl-b-${run}`, RATE_LIMIT_PER_IP: '2' });
+      try {
+        const codes = async (h: TestHub) => [(await h.api('/api/v1/sites')).status, (await h.api('/api/v1/sites')).status, (await h.api('/api/v1/sites')).status];
+        expect(await codes(a)).to.deep.equal([401, 401, 429]);
+        expect(await codes(b)).to.deep.equal([401, 401, 429]);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    });
+
     it('readiness lists Redis', async function () {
       const body = await (await fetch(`${h1.url}/readyz`)).json();
       expect(body.dependencies.map((d: { name: string }) => d.name)).to.include('redis');

@@ -13,12 +13,14 @@ import type { Principal } from '../../auth/principal.js';
 
 export interface RateLimitOptions {
   name: string;
+  /** QUEUE_PREFIX: the processes of one deployment share budgets; another deployment on the same Redis does not. */
+  prefix: string;
   pointsPerMinute: number;
   redis?: Redis;
 }
 
 export function createLimiter(options: RateLimitOptions): RateLimiterAbstract {
-  const base = { points: options.pointsPerMinute, duration: 60, keyPrefix: `sy:rl:${options.name}` };
+  const base = { points: options.pointsPerMinute, duration: 60, keyPrefix: `${options.prefix}:rl:${options.name}` };
   if (!options.redis) return new RateLimiterMemory(base);
   return new RateLimiterRedis({
     ...base,
