@@ -17,6 +17,7 @@
  *   TEST_DATABASE_URL=postgres://… (default postgres://postgres@127.0.0.1:5432/test)
  *   BENCH_TARGETS=koa,sqlite,postgres           # which targets to run (default: all three)
  *   BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   # extra node flags for the hub child (profiling)
+ *   BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof-worker" # the same for the relay's worker
  *   BENCH_HUB_ENV="WEBHOOKS_RELAY_POLL_MS=500"   # extra hub settings, space-separated NAME=value pairs
  *   BENCH_PG_RELAY=worker,after,hub             # where the outbox relay runs on the PostgreSQL target (default: worker,after)
  *
@@ -55,7 +56,9 @@ const duration = Number(process.env.BENCH_DURATION ?? 8);
 const connectionLevels = (process.env.BENCH_CONNECTIONS ?? '10,50,100').split(',').map(Number);
 const targets = new Set((process.env.BENCH_TARGETS ?? 'koa,sqlite,postgres').split(',').map((t) => t.trim()));
 const hubEnv = Object.fromEntries((process.env.BENCH_HUB_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const hubNodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+const hubNodeArgs = nodeArgs('BENCH_HUB_NODE_ARGS');
+const workerNodeArgs = nodeArgs('BENCH_WORKER_NODE_ARGS');
 const passphrase = 'bench-ipn-passphrase';
 
 let seq = 0;
@@ -184,7 +187,7 @@ async function startHub(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
 
 /** `switchyard worker` with the hub's settings; resolves once it runs. */
 async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(repo, 'bin/switchyard.mjs'), 'worker'], { env: { ...env, LOG_LEVEL: 'info' }, cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...workerNodeArgs, path.join(repo, 'bin/switchyard.mjs'), 'worker'], { env: { ...env, LOG_LEVEL: 'info' }, cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let buf = '';
     const onData = (d: Buffer) => {
