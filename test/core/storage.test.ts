@@ -29,6 +29,29 @@ forEachDialect('storage', (database) => {
     expect(await db.schema.hasTable('runs')).to.equal(true);
   });
 
+  it("migration 010 rescales stored sale amounts to each currency's minor unit, and back", async function () {
+    const migration = '010-sales-currency-minor-units';
+    const [, down] = (await db.migrate.down({ name: migration })) as [number, string[]];
+    expect(down).to.deep.equal([migration]);
+    const tenant = await new TenantsRepo(db).ensure('minor-units');
+    const now = new Date();
+    // As stored before 010: hundredths whatever the currency.
+    const stored = { EUR: 4999, JPY: 100050, KWD: -123 };
+    await db('sales').insert(Object.entries(stored).map(([currency, minor], i) => ({
+      id: `00000000-0000-4000-8000-00000000001${i}`, tenant_id: tenant.id, network: 'test', kind: minor < 0 ? 'refund' : 'sale',
+      transaction_id: `minor-${currency}`, event_id: 'e', amount: '0', amount_minor: minor, currency, status: 'recorded',
+      occurred_at: now, day: '2025-01-01', created_at: now,
+    })));
+    const amounts = async () => Object.fromEntries(((await db('sales').where({ tenant_id: tenant.id }).select('currency', 'amount_minor')) as Array<{ currency: string; amount_minor: string | number }>)
+      .map((r) => [r.currency, Number(r.amount_minor)]));
+    const [, up] = (await db.migrate.up({ name: migration })) as [number, string[]];
+    expect(up).to.deep.equal([migration]);
+    expect(await amounts()).to.deep.equal({ EUR: 4999, JPY: 1001, KWD: -1230 });
+    await db.migrate.down({ name: migration });
+    expect(await amounts()).to.deep.equal({ EUR: 4999, JPY: 100100, KWD: -123 });
+    await db.migrate.up({ name: migration });
+  });
+
   it('tenants: ensure creates once and finds again', async function () {
     const repo = new TenantsRepo(db);
     const a = await repo.ensure('acme');

@@ -126,6 +126,28 @@ forEachDialect('webhooks: inbound', (database) => {
     expect((await json(await hub.api('/api/v1/sales', { key: b.key }), 200)).total).to.equal(0);
   });
 
+  it("keeps each currency's minor unit: JPY has none, KWD three; revenue per currency", async function () {
+    const site = await json(await hub.api('/api/v1/sites', { method: 'POST', key: a.key, json: { name: 'Tokyo', domain: 'tokyo.example.com' } }), 201);
+    const day = { transaction_date: '2025-05-02', transaction_time: '10:00:00', custom: site.id };
+    for (const fields of [
+      payment({ ...day, order_id: 'J-1', transaction_id: '8201', amount: '12000', currency: 'JPY' }),
+      payment({ ...day, order_id: 'J-2', transaction_id: '8202', amount: '980', currency: 'JPY' }),
+      payment({ ...day, order_id: 'K-1', transaction_id: '8203', amount: '12.345', currency: 'KWD' }),
+    ]) expect((await postForm(hub, '/webhooks/shop-a/digistore24', ipnBody(fields))).status).to.equal(200);
+    await relayIdle();
+    expect((await postForm(hub, '/webhooks/shop-a/digistore24', ipnBody(payment({ ...day, event: 'on_refund', order_id: 'J-2', transaction_id: '8301', amount: '980', currency: 'JPY' })))).status).to.equal(200);
+    await relayIdle();
+
+    const sales = await json(await hub.api(`/api/v1/sales?siteId=${site.id}&limit=50`, { key: a.key }), 200);
+    expect(Object.fromEntries(sales.items.map((s: any) => [s.transactionId, s.amount]))).to.deep.equal({ 8201: '12000', 8202: '980', 8203: '12.345', 8301: '-980' });
+    const revenue = await json(await hub.api(`/api/v1/sites/${site.id}/revenue?from=2025-05-01&to=2025-05-31`, { key: a.key }), 200);
+    expect(revenue.days).to.deep.equal([
+      { day: '2025-05-02', network: 'digistore24', currency: 'JPY', gross: '12980', reversed: '980', net: '12000', transactions: 3 },
+      { day: '2025-05-02', network: 'digistore24', currency: 'KWD', gross: '12.345', reversed: '0.000', net: '12.345', transactions: 1 },
+    ]);
+    expect(revenue.totals).to.deep.equal([{ currency: 'JPY', net: '12000' }, { currency: 'KWD', net: '12.345' }]);
+  });
+
   it('answers the endpoint-validation GET and connection_test with OK; accepts unknown signed events without acting', async function () {
     const get = await fetch(`${hub.url}/webhooks/shop-a/digistore24`);
     expect(get.status).to.equal(200);

@@ -11,7 +11,7 @@ import type { Db, DbOrTx } from '../../core/db/knex.js';
 import { isPostgres, prepared, toIso } from '../../core/db/knex.js';
 import type { LedgerEntry } from '../../core/sdk/index.js';
 import { clean } from '../store/rows.js';
-import { fromMinor, toMinor } from './money.js';
+import { fromMinor, toMinor } from '../../core/money.js';
 
 export interface Sale {
   id: string;
@@ -36,13 +36,13 @@ function toSale(r: Record<string, any>): Sale {
   return {
     id: r.id, siteId: r.site_id ?? null, network: r.network, kind: r.kind, transactionId: r.transaction_id,
     orderId: r.order_id ?? null, originalSaleId: r.original_sale_id ?? null, eventId: r.event_id,
-    amount: fromMinor(Number(r.amount_minor)), currency: r.currency, status: r.status,
+    amount: fromMinor(Number(r.amount_minor), r.currency), currency: r.currency, status: r.status,
     occurredAt: toIso(r.occurred_at)!, createdAt: toIso(r.created_at)!,
   };
 }
 
-function signedMinor(kind: string, amount: string): number {
-  const minor = Math.abs(toMinor(amount));
+function signedMinor(kind: string, amount: string, currency: string): number {
+  const minor = Math.abs(toMinor(amount, currency));
   if (kind === 'missed_payment') return 0;
   return isReversal(kind) ? -minor : minor;
 }
@@ -59,12 +59,14 @@ export async function resolveSite(db: DbOrTx, tenantId: string, ref: string | un
 /** The sales row for one ledger entry, before it is linked to the sale it reverses (or that reverses it). */
 function ledgerRow(tenantId: string, network: string, eventId: string, entry: LedgerEntry, siteId: string | null) {
   const occurred = entry.occurredAt && !Number.isNaN(Date.parse(entry.occurredAt)) ? new Date(entry.occurredAt) : new Date();
+  // The stored code decides the minor unit, here and when the amount is read back.
+  const currency = clean(entry.currency.toUpperCase(), 3);
   return {
     id: randomUUID(), tenant_id: tenantId, site_id: siteId, network,
     kind: entry.kind, transaction_id: clean(entry.transactionId, 255), order_id: entry.orderId ? clean(entry.orderId, 255) : null,
     reverses_transaction_id: entry.reversesTransactionId ? clean(entry.reversesTransactionId, 255) : null,
     original_sale_id: null as string | null, event_id: eventId, amount: clean(entry.amount, 32),
-    amount_minor: signedMinor(entry.kind, entry.amount), currency: clean(entry.currency.toUpperCase(), 3),
+    amount_minor: signedMinor(entry.kind, entry.amount, currency), currency,
     status: 'recorded', site_ref: entry.siteRef ? clean(entry.siteRef, 255) : null,
     occurred_at: occurred, day: occurred.toISOString().slice(0, 10), created_at: new Date(),
   };
@@ -285,11 +287,11 @@ export class SalesStore {
     const list = rows as Array<Record<string, any>>;
     const days = list.map((r) => ({
       day: r.day, network: r.network, currency: r.currency,
-      gross: fromMinor(Number(r.gross)), reversed: fromMinor(Number(r.reversed)), net: fromMinor(Number(r.net)),
+      gross: fromMinor(Number(r.gross), r.currency), reversed: fromMinor(Number(r.reversed), r.currency), net: fromMinor(Number(r.net), r.currency),
       transactions: Number(r.transactions),
     }));
     const totals = new Map<string, number>();
     for (const r of list) totals.set(r.currency, (totals.get(r.currency) ?? 0) + Number(r.net));
-    return { days, totals: [...totals].map(([currency, net]) => ({ currency, net: fromMinor(net) })) };
+    return { days, totals: [...totals].map(([currency, net]) => ({ currency, net: fromMinor(net, currency) })) };
   }
 }

@@ -12,6 +12,7 @@ import * as m006 from './006-webhook-sales-reversal-index.js';
 import * as m007 from './007-sales-event-index.js';
 import * as m008 from './008-lean-run-writes.js';
 import * as m009 from './009-webhook-relay-indexes.js';
+import * as m010 from './010-sales-currency-minor-units.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '007-sales-event-index': m007,
   '008-lean-run-writes': m008,
   '009-webhook-relay-indexes': m009,
+  '010-sales-currency-minor-units': m010,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
