@@ -4,6 +4,12 @@
  * their only argument, named after it (`stage.completed`, ...). Client →
  * server requests take an acknowledgement callback.
  *
+ * Scopes: joining `tenant:`/`run:`/`agent:` rooms needs `runs:read`, `site:`
+ * rooms `sites:read`. Within a room a socket receives only the events its
+ * credential may read on the REST API: run, stage and agent events with
+ * `runs:read`, `webhook.received` with `events:read`, `sale.recorded` with
+ * `sales:read`.
+ *
  * Resuming: every event of a run carries `seq` (1, 2, 3, ... per run). A
  * client that reconnects joins `run:<id>` again with `afterSeq` = the last
  * seq it applied; the hub joins the room first and then sends the stored

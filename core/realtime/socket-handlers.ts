@@ -12,7 +12,7 @@ import type { HubEvent } from '../events.js';
 import type { SocketData } from './handshake-auth.js';
 import type { Ack, ClientToServerEvents, ErrorPayload, ServerToClientEvents } from './protocol.js';
 import { replayPageSize } from './protocol.js';
-import { internalRoom, parseRoom, publicRoomName, type PublicRoom } from './rooms.js';
+import { internalRoomsFor, parseRoom, publicRoomName, type PublicRoom } from './rooms.js';
 import { authorizeJoin, type RoomOwnership } from './room-access.js';
 
 export type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -88,6 +88,8 @@ async function replay(socket: HubSocket, deps: SocketHandlerDeps, runId: string,
 /** Wires join/leave handling and credential expiry onto a newly connected socket. */
 export function handleConnection(socket: HubSocket, deps: SocketHandlerDeps): void {
   const { principal, expiresAt } = socket.data;
+  /** Public names of the rooms joined: one public room is several Socket.IO rooms (one per event scope). */
+  const joined = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>) => {
     const next = queue.then(work, work);
@@ -129,16 +131,15 @@ export function handleConnection(socket: HubSocket, deps: SocketHandlerDeps): vo
     void serially(async () => {
       try {
         const { room, afterSeq } = parseRequest(raw);
-        const target = internalRoom(principal.tenantId, room);
-        // socket.rooms always holds the socket's own id, which does not count toward the limit.
-        if (!socket.rooms.has(target) && socket.rooms.size - 1 >= deps.maxRoomsPerSocket) {
+        const name = publicRoomName(room);
+        if (!joined.has(name) && joined.size >= deps.maxRoomsPerSocket) {
           throw new HubError('HUB_ERR_REALTIME_TOO_MANY_ROOMS', { details: { limit: deps.maxRoomsPerSocket } });
         }
         await authorizeJoin(principal, room, deps.ownership);
         if (!socket.connected) return;
         // Join before reading storage: an event stored after the read is then delivered live.
-        await socket.join(target);
-        const name = publicRoomName(room);
+        await socket.join(internalRoomsFor(principal.tenantId, room, principal.scopes));
+        joined.add(name);
         if (room.kind === 'run' && afterSeq !== undefined) {
           const { replayed, lastSeq } = await replay(socket, deps, room.id, afterSeq);
           respond(ack, { ok: true, room: name, replayed, lastSeq });
@@ -162,7 +163,8 @@ export function handleConnection(socket: HubSocket, deps: SocketHandlerDeps): vo
     void serially(async () => {
       try {
         const { room } = parseRequest(typeof raw === 'object' && raw !== null ? { room: (raw as { room?: unknown }).room } : raw);
-        await socket.leave(internalRoom(principal.tenantId, room));
+        for (const target of internalRoomsFor(principal.tenantId, room, principal.scopes)) await socket.leave(target);
+        joined.delete(publicRoomName(room));
         respond(ack, { ok: true, room: publicRoomName(room) });
       } catch (err) {
         fail(ack, err, 'leave', rawRoom);

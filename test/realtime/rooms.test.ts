@@ -20,7 +20,7 @@ forEachDialect('realtime rooms', (database) => {
   before(async function () {
     h = await startTestHub(database(), { REALTIME_MAX_ROOMS_PER_SOCKET: '5' });
     for (const [t, slug] of [[a, 'rt-rooms-a'], [b, 'rt-rooms-b']] as const) {
-      ({ tenantId: t.tenantId, key: t.key } = await h.tenant(slug, ['runs:read', 'sites:read']));
+      ({ tenantId: t.tenantId, key: t.key } = await h.tenant(slug, ['runs:read', 'sites:read', 'events:read', 'sales:read']));
       t.siteId = (await new SitesRepo(h.hub.runtime.db).create(t.tenantId, { name: slug, domain: `${slug}.example.com` })).id;
       t.runId = await seedRun(h.hub.runtime, t.tenantId, t.siteId);
     }
@@ -140,6 +140,33 @@ forEachDialect('realtime rooms', (database) => {
     expect(seen(siteSocket)).to.deep.equal([`sale.recorded:${a.siteId}`]);
     expect(seen(agentSocket)).to.deep.equal([`agent.message:${a.runId}`]);
     expect(runSocket.events[0]).to.deep.equal(sent);
+  });
+
+  it('delivers an event only to sockets whose credential holds its read scope', async function () {
+    const socketWith = async (scopes: string[], room: string) => {
+      const s = await connect((await h.tenant('rt-rooms-a', scopes)).key);
+      expect((await s.join(room)).ok, `${scopes.join(',')} joins ${room}`).to.equal(true);
+      return s;
+    };
+    const runsOnly = await socketWith(['runs:read'], `tenant:${a.tenantId}`);
+    const runsAndSales = await socketWith(['runs:read', 'sales:read'], `tenant:${a.tenantId}`);
+    const runsAndEvents = await socketWith(['runs:read', 'events:read'], `tenant:${a.tenantId}`);
+    const siteOnly = await socketWith(['sites:read'], `site:${a.siteId}`);
+    const siteAndSales = await socketWith(['sites:read', 'sales:read'], `site:${a.siteId}`);
+
+    await storeAndPublish(h.hub.runtime, a.tenantId, a.runId, 'stage.started');
+    publishLoose(h.hub.runtime, { name: 'webhook.received', tenantId: a.tenantId, siteId: a.siteId, data: { eventId: 'e-1' } });
+    publishLoose(h.hub.runtime, { name: 'sale.recorded', tenantId: a.tenantId, siteId: a.siteId, data: { amount: '12.00' } });
+
+    const all = [runsOnly, runsAndSales, runsAndEvents, siteOnly, siteAndSales];
+    for (const s of all) await settle(s);
+    const [runs, sales, events, site, siteSales] = all.map((s) => s.events.map((e) => e.name));
+    expect(runs).to.deep.equal(['stage.started']);
+    expect(sales).to.deep.equal(['stage.started', 'sale.recorded']);
+    expect(events).to.deep.equal(['stage.started', 'webhook.received']);
+    // The run has this site: its events reach the site room, for sockets that may read runs.
+    expect(site).to.deep.equal([]);
+    expect(siteSales).to.deep.equal(['sale.recorded']);
   });
 
   it("keeps agent rooms per tenant: B in agent:<id> never sees A's agent messages", async function () {

@@ -64,6 +64,27 @@ forEachDialect('webhooks: outbound', (database) => {
     await hub?.stop();
   });
 
+  it("subscribing to an event, or redirecting its subscription, needs the scope to read that event", async function () {
+    const { key: writeOnly } = await hub.tenant('out-a', ['subscriptions:write', 'subscriptions:read']);
+    const { key: withSales } = await hub.tenant('out-a', ['subscriptions:write', 'sales:read']);
+    const subscribe = (key: string, eventTypes: string[]) =>
+      hub.api('/api/v1/subscriptions', { method: 'POST', key, json: { url: 'https://hooks.example.com/scoped', eventTypes } });
+    for (const eventTypes of [['sale.recorded'], ['webhook.received'], ['run.completed'], ['*']]) {
+      const res = await subscribe(writeOnly, eventTypes);
+      expect(res.status, eventTypes.join()).to.equal(403);
+      expect((await res.json()).error.code).to.equal('HUB_ERR_AUTH_SCOPE');
+    }
+    expect((await subscribe(withSales, ['*'])).status).to.equal(403);
+    const sub = await json(await subscribe(withSales, ['sale.recorded']), 201);
+    // A key that may not read sales can neither point this subscription elsewhere nor widen it.
+    const patch = (key: string, body: Record<string, unknown>) => hub.api(`/api/v1/subscriptions/${sub.id}`, { method: 'PATCH', key, json: body });
+    expect((await patch(writeOnly, { url: 'https://attacker.example.net/x' })).status).to.equal(403);
+    expect((await patch(withSales, { eventTypes: ['sale.recorded', 'run.failed'] })).status).to.equal(403);
+    expect((await json(await hub.api(`/api/v1/subscriptions/${sub.id}`, { key: writeOnly }), 200)).url).to.equal('https://hooks.example.com/scoped');
+    expect((await json(await patch(withSales, { url: 'https://hooks.example.com/moved' }), 200)).url).to.equal('https://hooks.example.com/moved');
+    expect((await hub.api(`/api/v1/subscriptions/${sub.id}`, { method: 'DELETE', key: withSales })).status).to.equal(204);
+  });
+
   it('refuses loopback and private targets until the tenant opts in', async function () {
     for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://169.254.169.254/latest', 'http://192.168.0.10/']) {
       const res = await hub.api('/api/v1/subscriptions', { method: 'POST', key: a.key, json: { url, eventTypes: ['sale.recorded'] } });

@@ -5,7 +5,9 @@
  * created.
  */
 import { HubError } from '../../core/errors.js';
-import { hubEventNames } from '../../core/events.js';
+import { eventReadScope, eventReadScopes, hasScope } from '../../core/auth/scopes.js';
+import type { Principal } from '../../core/auth/principal.js';
+import { hubEventNames, type HubEventName } from '../../core/events.js';
 import { common, defineRoute, type RouteSpec } from '../../core/http/route.js';
 import type { DeliveriesStore } from '../outbound/deliveries-store.js';
 import type { SubscriptionsStore } from '../outbound/subscriptions-store.js';
@@ -14,6 +16,17 @@ import { generateWebhookSecret, isValidWebhookSecret } from '../verify/standard-
 
 const eventTypes = { type: 'array', items: { type: 'string', enum: ['*', ...hubEventNames] }, minItems: 1, maxItems: 50, uniqueItems: true };
 const url = { type: 'string', minLength: 8, maxLength: 2048 };
+
+/** A subscription receives its events' payloads, so naming an event needs the scope to read it (`*` needs them all). */
+function checkEventScopes(principal: Principal, types: string[]): void {
+  for (const type of types) {
+    const needed = type === '*' ? eventReadScopes : [eventReadScope(type as HubEventName)];
+    const missing = needed.find((scope) => !hasScope(principal.scopes, scope));
+    if (missing) {
+      throw new HubError('HUB_ERR_AUTH_SCOPE', { message: `Subscribing to ${type} needs the scope ${missing}`, details: { requiredScope: missing } });
+    }
+  }
+}
 const secret = { type: 'string', minLength: 10, maxLength: 200, description: '`whsec_` + base64 of 24-64 random bytes; generated when omitted' };
 const description = { type: 'string', maxLength: 500 };
 const subParams = {
@@ -72,6 +85,7 @@ export function subscriptionsRoutes(deps: SubscriptionsRoutesDeps): RouteSpec[] 
       responses: { 201: { description: 'Created; `secret` appears in this response only' }, 400: { description: 'Invalid, or a private target without the opt-in' } },
       handler: async ({ body, principal }) => {
         checkSecret(body.secret);
+        checkEventScopes(principal, body.eventTypes);
         await checkUrl(principal.tenantId, body.url);
         const signingSecret = body.secret ?? generateWebhookSecret();
         const created = await subscriptions.create(principal.tenantId, { url: body.url, eventTypes: body.eventTypes, secret: signingSecret, description: body.description });
@@ -95,6 +109,10 @@ export function subscriptionsRoutes(deps: SubscriptionsRoutesDeps): RouteSpec[] 
       responses: { 200: { description: 'The changed subscription' } },
       handler: async ({ params, body, principal }) => {
         checkSecret(body.secret);
+        const current = await subscriptions.get(principal.tenantId, params.id);
+        if (!current) throw notFound();
+        // Also when only the URL changes: pointing a subscription elsewhere redirects its events.
+        checkEventScopes(principal, body.eventTypes ?? current.eventTypes);
         if (body.url !== undefined) await checkUrl(principal.tenantId, body.url);
         const sub = await subscriptions.update(principal.tenantId, params.id, body);
         if (!sub) throw notFound();
