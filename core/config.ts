@@ -24,7 +24,7 @@ const envSchema = {
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 52428800, default: 1048576, description: 'Largest accepted request body' },
     RATE_LIMIT_PER_KEY: { type: 'integer', minimum: 1, default: 6000, description: 'Requests per minute per API key or JWT subject' },
     RATE_LIMIT_PER_IP: { type: 'integer', minimum: 1, default: 12000, description: 'Requests per minute per client IP' },
-    API_KEY_CACHE_MS: { type: 'integer', minimum: 0, maximum: 300000, default: 5000, description: 'How long a verified API key is cached in-process (revocation delay)' },
+    API_KEY_CACHE_MS: { type: 'integer', minimum: 0, maximum: 300000, default: 5000, description: 'How long a verified API key is cached in-process (revocation delay); also how often the keys of live Socket.IO connections are re-checked (at least every second)' },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 15000, description: 'Longest wait for in-flight requests on SIGTERM' },
     TRUST_PROXY: { type: 'boolean', default: false, description: 'Trust X-Forwarded-For for the client IP' },
     MASTER_KEYS: { type: 'string', pattern: '^\\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]+(\\s*,\\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]+)*\\s*$', description: 'Credential encryption keys as kid:base64-32-byte-key,...; the first encrypts, the others only decrypt (rotation); unset means one generated key kept in DATA_DIR' },

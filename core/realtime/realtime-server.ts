@@ -22,6 +22,7 @@ import { relayEvent } from './relay.js';
 import { realtimeRedis, type RealtimeRedis } from './redis-clients.js';
 import { storageOwnership, storageRunEvents } from './storage.js';
 import { createLimiter } from '../http/middleware/rate-limit.js';
+import { startRevokedKeySweep } from './revoked-key-sweep.js';
 import { handshakeRateLimit } from './handshake-limit.js';
 
 export type HubIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -81,6 +82,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     logger,
   };
   io.on('connection', (socket) => handleConnection(socket, deps));
+  const revokedKeys = startRevokedKeySweep(io, runtime.db, logger, config.apiKeyCacheMs);
 
   const unsubscribe = runtime.bus.subscribe((event) => {
     relayEvent(io, event);
@@ -93,6 +95,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     close() {
       closing ??= (async () => {
         unsubscribe();
+        revokedKeys.stop();
         io.local.disconnectSockets(true);
         // engine.close() ends polling and websocket transports without closing the HTTP server.
         io.engine.close();

@@ -68,6 +68,23 @@ describe('realtime handshake', function () {
     expect((await refusedWith(h.url, temp)).data?.code).to.equal('HUB_ERR_AUTH_INVALID');
   });
 
+  it('disconnects live sockets of an API key once it is revoked; other keys stay connected', async function () {
+    const { key: admin, tenantId: adminTenant } = await h.tenant('rt-handshake-admin', ['keys:write', 'keys:read', 'runs:read']);
+    const { id, key: temp } = await (await h.api('/api/v1/keys', { key: admin, method: 'POST', json: { name: 'live', scopes: ['runs:read'] } })).json();
+    const doomed = await Promise.all([connectSocket(h.url, temp), connectSocket(h.url, temp)]);
+    const kept = await connectSocket(h.url, admin);
+    try {
+      const ended = doomed.map((s) => new Promise<string>((resolve) => s.socket.once('disconnect', resolve)));
+      expect((await h.api(`/api/v1/keys/${id}`, { key: admin, method: 'DELETE' })).status).to.equal(204);
+      // API_KEY_CACHE_MS is 0 here, so the sweep runs every second.
+      expect(await Promise.all(ended)).to.deep.equal(['io server disconnect', 'io server disconnect']);
+      for (const s of doomed) expect(s.errors.map((e) => e.message)).to.include('The API key has been revoked');
+      expect((await kept.join(`tenant:${adminTenant}`)).ok).to.equal(true);
+    } finally {
+      for (const s of [...doomed, kept]) s.close();
+    }
+  });
+
   it('accepts a valid API key and a valid JWT', async function () {
     const a = await connectSocket(h.url, key);
     expect(a.socket.connected).to.equal(true);

@@ -56,6 +56,16 @@ export class ApiKeysRepo {
     return row ? toRecord(row) : undefined;
   }
 
+  /** Which of these key ids are still active (exist and not revoked). */
+  async activeIds(ids: string[]): Promise<Set<string>> {
+    const active = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = (await this.db('api_keys').select('id').whereIn('id', ids.slice(i, i + 500)).whereNull('revoked_at')) as Array<{ id: string }>;
+      for (const r of rows) active.add(r.id);
+    }
+    return active;
+  }
+
   /** Revokes by id or by the key's display prefix; returns whether a key was revoked now. */
   async revoke(tenantId: string, idOrPrefix: string): Promise<boolean> {
     const count = await this.db('api_keys')
