@@ -96,11 +96,12 @@ async function existingForKey(runtime: Runtime, options: StartRunOptions): Promi
 }
 
 /** Stores runs with their stages and run.queued events in one transaction, then enqueues them. */
-async function storeAndEnqueue(runtime: Runtime, pipeline: PipelineRecord, runs: Array<{ id: string; tenantId: string; input: unknown; siteId?: string; idempotencyKey?: string; batchId?: string }>, batch?: { id: string; total: number }): Promise<void> {
+async function storeAndEnqueue(runtime: Runtime, pipeline: PipelineRecord, runs: Array<{ id: string; tenantId: string; input: unknown; siteId?: string; batchId?: string }>, batch?: { id: string; total: number; idempotencyKey?: string }): Promise<void> {
   const now = new Date();
   const recorder = new RunEventRecorder(runtime.db, runtime.bus);
   const stored = await runtime.db.transaction(async (trx) => {
-    if (batch) await new RunBatchesRepo(trx).insert({ id: batch.id, tenantId: runs[0].tenantId, pipelineId: pipeline.id, total: batch.total }, now);
+    // First, so a repeated Idempotency-Key fails before any run is written.
+    if (batch) await new RunBatchesRepo(trx).insert({ id: batch.id, tenantId: runs[0].tenantId, pipelineId: pipeline.id, total: batch.total, idempotencyKey: batch.idempotencyKey }, now);
     await new RunsRepo(trx).insert(runs.map((r) => ({ ...r, pipelineId: pipeline.id, pipelineVersion: pipeline.version })), now, 1);
     await new RunStagesRepo(trx).insert(runs.map((r) => r.id), pipeline.definition.stages.map((s) => ({ name: s.name, agentId: s.agent })));
     return new RunEventsRepo(trx).appendFirst(
@@ -168,15 +169,49 @@ export interface BatchView {
   createdAt: string;
 }
 
-/** Starts one run per item (e.g. one per site) under one batch id. All items are validated first; nothing is stored if one is invalid. */
-export async function startBulk(runtime: Runtime, options: { tenantId: string; pipelineId: string; items: Array<{ input?: unknown; siteId?: string }> }): Promise<BatchView> {
+export interface StartBulkOptions {
+  tenantId: string;
+  pipelineId: string;
+  items: Array<{ input?: unknown; siteId?: string }>;
+  /** The same key returns the batch it started before (`created: false`) instead of starting every run again. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Starts one run per item (e.g. one per site) under one batch id. All items are
+ * validated first; nothing is stored if one is invalid. Returns `created: false`
+ * for a repeated Idempotency-Key.
+ */
+export async function startBulk(runtime: Runtime, options: StartBulkOptions): Promise<{ batch: BatchView; created: boolean }> {
+  if (options.idempotencyKey) {
+    const existing = await existingBatchForKey(runtime, options);
+    if (existing) return existing;
+  }
   const pipeline = await requirePipeline(runtime, options.tenantId, options.pipelineId);
   const problems = options.items.flatMap((item, i) => inputProblems(pipeline, item.input, `/body/items/${i}/input`));
   if (problems.length > 0) throw invalidInput(problems);
   const batchId = randomUUID();
   const runs = options.items.map((item) => ({ id: randomUUID(), tenantId: options.tenantId, input: item.input ?? null, siteId: item.siteId, batchId }));
-  await storeAndEnqueue(runtime, pipeline, runs, { id: batchId, total: runs.length });
-  return getBatch(runtime, options.tenantId, batchId);
+  try {
+    await storeAndEnqueue(runtime, pipeline, runs, { id: batchId, total: runs.length, idempotencyKey: options.idempotencyKey });
+  } catch (err) {
+    // Two requests with the same key raced: the other one stored its batch first.
+    if (options.idempotencyKey && isUniqueViolation(err)) {
+      const existing = await existingBatchForKey(runtime, options);
+      if (existing) return existing;
+    }
+    throw err;
+  }
+  return { batch: await getBatch(runtime, options.tenantId, batchId), created: true };
+}
+
+async function existingBatchForKey(runtime: Runtime, options: StartBulkOptions): Promise<{ batch: BatchView; created: false } | undefined> {
+  const existing = await new RunBatchesRepo(runtime.db).getByIdempotencyKey(options.tenantId, options.idempotencyKey!);
+  if (!existing) return undefined;
+  if (existing.pipelineId !== options.pipelineId) {
+    throw new HubError('HUB_ERR_IDEMPOTENCY_MISMATCH', { message: 'This Idempotency-Key started a batch of another pipeline', details: { batchId: existing.id } });
+  }
+  return { batch: await getBatch(runtime, options.tenantId, existing.id), created: false };
 }
 
 export async function getBatch(runtime: Runtime, tenantId: string, batchId: string): Promise<BatchView> {

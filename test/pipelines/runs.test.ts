@@ -217,6 +217,28 @@ for (const { dialect, driver } of combos) {
       expect(invalid.error.details[0].path).to.equal('/body/items');
     });
 
+    it('honours Idempotency-Key on bulk starts: a retried or racing request returns the same batch and starts nothing again', async function () {
+      const pipeline = await createPipeline(hub, key, { name: 'bulk-idem', stages: [{ name: 'a', agent: 'fx-tools', task: { capability: 'merge', input: { logDir } } }] });
+      const bulk = async (pipelineId: string, idem: string, status: number) => json(await hub.api(`/api/v1/pipelines/${pipelineId}/runs:bulk`, {
+        method: 'POST', key, json: { items: [{ input: {}, siteId: 'x' }, { input: {}, siteId: 'y' }] }, headers: { 'idempotency-key': idem },
+      }), status);
+      const first = await bulk(pipeline.id, 'nightly-2026-11-30', 202);
+      const again = await bulk(pipeline.id, 'nightly-2026-11-30', 200);
+      expect(again.id).to.equal(first.id);
+      const racing = await Promise.all([1, 2, 3, 4].map(() => hub.api(`/api/v1/pipelines/${pipeline.id}/runs:bulk`, {
+        method: 'POST', key, json: { items: [{ input: {} }] }, headers: { 'idempotency-key': 'nightly-2026-12-01' },
+      })));
+      expect(new Set(await Promise.all(racing.map(async (r) => (await r.json()).id))).size).to.equal(1);
+      expect(racing.map((r) => r.status).sort()).to.deep.equal([200, 200, 200, 202]);
+      const runs = await json(await hub.api(`/api/v1/runs?pipelineId=${pipeline.id}&limit=50`, { key }), 200);
+      expect(runs.total, 'two runs for the first key, one for the raced key').to.equal(3);
+      // Keys are per tenant and per kind of start: the same key on a single start is a different start.
+      await json(await hub.api(`/api/v1/pipelines/${pipeline.id}/runs`, { method: 'POST', key, json: {}, headers: { 'idempotency-key': 'nightly-2026-11-30' } }), 201);
+      const other = await createPipeline(hub, key, { name: 'bulk-idem-2', stages: [{ name: 'a', agent: 'fx-tools', task: { capability: 'noop' } }] });
+      expect((await bulk(other.id, 'nightly-2026-11-30', 409)).error.code).to.equal('HUB_ERR_IDEMPOTENCY_MISMATCH');
+      await bulk(pipeline.id, 'bad key with spaces', 400);
+    });
+
     it('always starts the current version: after an update a start runs v2, after a delete it is 404 (definitions are cached for starts)', async function () {
       const pipeline = await createPipeline(hub, key, fiveStagePipeline());
       const first = await start(pipeline.id, { input: { topic: 'a', logDir } });

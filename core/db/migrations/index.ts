@@ -13,6 +13,7 @@ import * as m007 from './007-sales-event-index.js';
 import * as m008 from './008-lean-run-writes.js';
 import * as m009 from './009-webhook-relay-indexes.js';
 import * as m010 from './010-sales-currency-minor-units.js';
+import * as m011 from './011-run-batch-idempotency.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '008-lean-run-writes': m008,
   '009-webhook-relay-indexes': m009,
   '010-sales-currency-minor-units': m010,
+  '011-run-batch-idempotency': m011,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -9,16 +9,26 @@ export interface RunBatch {
   createdAt: string;
 }
 
+function toBatch(row: Record<string, unknown> | undefined): RunBatch | undefined {
+  return row ? { id: String(row.id), pipelineId: String(row.pipeline_id), total: Number(row.total), createdAt: toIso(row.created_at)! } : undefined;
+}
+
 export class RunBatchesRepo {
   constructor(private readonly db: DbOrTx) {}
 
-  async insert(batch: { id: string; tenantId: string; pipelineId: string; total: number }, now = new Date()): Promise<RunBatch> {
-    await this.db('run_batches').insert({ id: batch.id, tenant_id: batch.tenantId, pipeline_id: batch.pipelineId, total: batch.total, created_at: now });
+  /** A repeated Idempotency-Key is a unique violation (tenant_id, idempotency_key). */
+  async insert(batch: { id: string; tenantId: string; pipelineId: string; total: number; idempotencyKey?: string }, now = new Date()): Promise<RunBatch> {
+    await this.db('run_batches').insert({
+      id: batch.id, tenant_id: batch.tenantId, pipeline_id: batch.pipelineId, total: batch.total, idempotency_key: batch.idempotencyKey ?? null, created_at: now,
+    });
     return { id: batch.id, pipelineId: batch.pipelineId, total: batch.total, createdAt: now.toISOString() };
   }
 
   async get(tenantId: string, id: string): Promise<RunBatch | undefined> {
-    const row = await this.db('run_batches').where({ tenant_id: tenantId, id }).first();
-    return row ? { id: String(row.id), pipelineId: String(row.pipeline_id), total: Number(row.total), createdAt: toIso(row.created_at)! } : undefined;
+    return toBatch(await this.db('run_batches').where({ tenant_id: tenantId, id }).first());
+  }
+
+  async getByIdempotencyKey(tenantId: string, key: string): Promise<RunBatch | undefined> {
+    return toBatch(await this.db('run_batches').where({ tenant_id: tenantId, idempotency_key: key }).first());
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Pipelines of the caller's tenant (versioned definitions) and starting runs
- * of them, one at a time (Idempotency-Key honoured) or in bulk under a batch id.
+ * of them, one at a time or in bulk under a batch id (Idempotency-Key honoured by both).
  * Another tenant's pipeline answers 404: existence never leaks.
  */
+import type { Context } from 'koa';
 import type { Runtime } from '../../runtime.js';
 import { HubError } from '../../errors.js';
 import { pipelineDefinitionSchema } from '../../pipelines/definition-schema.js';
@@ -22,7 +23,16 @@ const pipelineSchema = {
   required: ['id', 'name', 'version', 'definition', 'createdAt', 'updatedAt'],
 };
 const siteId = { ...common.siteId, description: 'Site key: per-site concurrency limit and the site:<id> room' };
-const idempotencyKey = /^[\x21-\x7e]{1,255}$/;
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** The Idempotency-Key header of a start (single or bulk), if any; a malformed one is a 400. */
+function idempotencyKeyOf(ctx: Context): string | undefined {
+  const key = ctx.get('idempotency-key');
+  if (key && !idempotencyKeyPattern.test(key)) {
+    throw new HubError('HUB_ERR_VALIDATION_FAILED', { message: 'Invalid request: /headers/idempotency-key must be 1-255 visible ASCII characters', details: [{ path: '/headers/idempotency-key', message: 'must be 1-255 visible ASCII characters' }] });
+  }
+  return key || undefined;
+}
 const batchSchema = {
   type: 'object',
   properties: {
@@ -96,11 +106,7 @@ export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
       body: { type: 'object', properties: { input: {}, siteId }, additionalProperties: false },
       responses: { 201: { description: 'Started', schema: runViewSchema }, 200: { description: 'The run this Idempotency-Key started before', schema: runViewSchema }, 409: { description: 'The key was used for another pipeline' } },
       handler: async ({ params, body, query, principal, ctx }) => {
-        const key = ctx.get('idempotency-key');
-        if (key && !idempotencyKey.test(key)) {
-          throw new HubError('HUB_ERR_VALIDATION_FAILED', { message: 'Invalid request: /headers/idempotency-key must be 1-255 visible ASCII characters', details: [{ path: '/headers/idempotency-key', message: 'must be 1-255 visible ASCII characters' }] });
-        }
-        const { run, created } = await startRun(runtime, { tenantId: principal.tenantId, pipelineId: params.id, input: body.input ?? null, siteId: body.siteId, idempotencyKey: key || undefined });
+        const { run, created } = await startRun(runtime, { tenantId: principal.tenantId, pipelineId: params.id, input: body.input ?? null, siteId: body.siteId, idempotencyKey: idempotencyKeyOf(ctx) });
         const waitMs = parseWait(query.wait);
         const view = waitMs > 0 ? await getRun(runtime, principal.tenantId, run.id, { waitMs, signal: clientGone(ctx) }) : run;
         return { status: created ? 201 : 200, body: view, headers: { location: `/api/v1/runs/${run.id}` } };
@@ -108,7 +114,7 @@ export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
     }),
     defineRoute<{ items: Array<{ input?: unknown; siteId?: string }> }, unknown, { id: string }>({
       method: 'POST', path: '/pipelines/:id/runs\\:bulk', operationId: 'startRunsBulk', tag: 'runs', auth: { scope: 'runs:write' },
-      summary: 'Start one run per item (e.g. one per site) under one batch id; every item is validated before any is stored',
+      summary: 'Start one run per item (e.g. one per site) under one batch id; every item is validated before any is stored. The same Idempotency-Key header returns the same batch (200) instead of a new one (202)',
       params: common.idParams,
       body: {
         type: 'object',
@@ -116,10 +122,14 @@ export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
         required: ['items'],
         additionalProperties: false,
       },
-      responses: { 202: { description: 'Stored and enqueued', schema: batchSchema } },
-      handler: async ({ params, body, principal }) => {
-        const batch = await startBulk(runtime, { tenantId: principal.tenantId, pipelineId: params.id, items: body.items });
-        return { status: 202, body: batch, headers: { location: `/api/v1/batches/${batch.id}` } };
+      responses: {
+        202: { description: 'Stored and enqueued', schema: batchSchema },
+        200: { description: 'The batch this Idempotency-Key started before', schema: batchSchema },
+        409: { description: 'The key was used for another pipeline' },
+      },
+      handler: async ({ params, body, principal, ctx }) => {
+        const { batch, created } = await startBulk(runtime, { tenantId: principal.tenantId, pipelineId: params.id, items: body.items, idempotencyKey: idempotencyKeyOf(ctx) });
+        return { status: created ? 202 : 200, body: batch, headers: { location: `/api/v1/batches/${batch.id}` } };
       },
     }),
     defineRoute<unknown, unknown, { id: string }>({
