@@ -21,6 +21,6 @@ export interface AgentMessaging {
 
 export interface AgentCatalog {
   describeAgent(agentId: string): AgentDescription | undefined;
-  /** Runs one task on an agent for a tenant; rejects with the agent's error. */
-  runAgentTask(call: { tenantId: string; agentId: string; task: AgentTask; messaging: AgentMessaging }): Promise<unknown>;
+  /** Runs one task on an agent for a tenant; rejects with the agent's error. `signal` becomes the agent's ctx.signal. */
+  runAgentTask(call: { tenantId: string; agentId: string; task: AgentTask; messaging: AgentMessaging; signal?: AbortSignal }): Promise<unknown>;
 }

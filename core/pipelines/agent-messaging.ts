@@ -116,14 +116,18 @@ export function agentRequestHandler(
   return async ({ data }) => {
     if (Date.now() > data.expiresAt) return { ok: false, error: { code: 'HUB_ERR_AGENT_TIMEOUT', message: 'the requester stopped waiting', retryable: true } };
     const log = logFor(data);
+    // The agent's ctx.signal: aborted when the requester stops waiting.
+    const requesterGone = new AbortController();
+    const timer = setTimeout(() => requesterGone.abort(new HubError('HUB_ERR_AGENT_TIMEOUT', { message: 'the requester stopped waiting' })), Math.max(0, data.expiresAt - Date.now()));
     try {
       const messaging = createMessaging(queue, { tenantId: data.tenantId, agentId: data.agentId, runId: data.runId, stage: data.stage, siteId: data.siteId, depth: data.depth }, log);
       const task: AgentTask = { capability: data.task.capability, input: data.task.input, runId: data.runId, stage: data.stage, ...(data.siteId ?? data.task.siteId ? { siteId: (data.siteId ?? data.task.siteId)! } : {}) };
-      const value = await catalog.runAgentTask({ tenantId: data.tenantId, agentId: data.agentId, task, messaging });
+      const value = await catalog.runAgentTask({ tenantId: data.tenantId, agentId: data.agentId, task, messaging, signal: requesterGone.signal });
       return { ok: true, value: value === undefined ? null : value };
     } catch (err) {
       return { ok: false, error: toStageError(err) };
     } finally {
+      clearTimeout(timer);
       await log?.flush();
     }
   };

@@ -78,9 +78,9 @@ export async function executeRun(x: RunExecution, start: { started: EventDraft }
 
   // Our own abort (a failed write) joins the worker's (cancel seen by the heartbeat, lease lost, shutdown).
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  const onAbort = () => stop.abort(x.signal.reason);
   x.signal.addEventListener('abort', onAbort, { once: true });
-  if (x.signal.aborted) stop.abort();
+  if (x.signal.aborted) stop.abort(x.signal.reason);
   let lost = false;
   let finished: { handoff: RunRef[] } | undefined;
   let chain: Promise<unknown> = Promise.resolve();
@@ -111,7 +111,7 @@ export async function executeRun(x: RunExecution, start: { started: EventDraft }
   };
   function lose(): false {
     lost = true;
-    stop.abort();
+    stop.abort(new Error('this worker no longer owns the run'));
     return false;
   }
   const sx: StageExecution = { ...x, signal: stop.signal, write };

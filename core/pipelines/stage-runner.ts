@@ -70,11 +70,22 @@ export function stageEnd(stage: StageDefinition, outcome: Exclude<StageOutcome, 
 
 const aborted = Symbol('aborted');
 
-/** Resolves with the value, rejects with a stage timeout, or resolves `aborted` when the run stops. */
-function bounded<T>(work: Promise<T>, stage: StageDefinition, signal: AbortSignal): Promise<T | typeof aborted> {
+/**
+ * Resolves with the value, rejects with a stage timeout, or resolves `aborted`
+ * when the run stops. On a timeout or a stop it also aborts `agentStop` (the
+ * agent's ctx.signal), so the agent can drop the work nobody waits for.
+ */
+function bounded<T>(work: Promise<T>, stage: StageDefinition, signal: AbortSignal, agentStop: AbortController): Promise<T | typeof aborted> {
   return new Promise((resolve, reject) => {
-    const onAbort = () => done(() => resolve(aborted));
-    const timer = setTimeout(() => done(() => reject(new HubError('HUB_ERR_STAGE_TIMEOUT', { message: `stage ${stage.name} did not finish within ${stage.timeoutMs} ms` }))), stage.timeoutMs);
+    const onAbort = () => done(() => {
+      agentStop.abort(signal.reason);
+      resolve(aborted);
+    });
+    const timer = setTimeout(() => done(() => {
+      const timeout = new HubError('HUB_ERR_STAGE_TIMEOUT', { message: `stage ${stage.name} did not finish within ${stage.timeoutMs} ms` });
+      agentStop.abort(timeout);
+      reject(timeout);
+    }), stage.timeoutMs);
     const done = (settle: () => void) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
@@ -118,13 +129,15 @@ export async function runStage(x: StageExecution, stage: StageDefinition, prior:
     let error: StageError;
     try {
       const messaging = createMessaging(x.requests, { tenantId: x.run.tenantId, agentId: stage.agent, runId: x.run.id, stage: stage.name, siteId: x.run.siteId, depth: 0 }, x.log);
+      const agentStop = new AbortController();
       const call = x.catalog.runAgentTask({
         tenantId: x.run.tenantId,
         agentId: stage.agent,
         task: { capability: stage.task.capability, input, runId: x.run.id, stage: stage.name, attempt, idempotencyKey: `${x.run.id}:${stage.name}`, ...(x.run.siteId ? { siteId: x.run.siteId } : {}) },
         messaging,
+        signal: agentStop.signal,
       });
-      const output = await bounded(call, stage, x.signal);
+      const output = await bounded(call, stage, x.signal, agentStop);
       await x.log.flush();
       if (output === aborted) return { status: 'aborted' };
       const value = output === undefined ? null : output;

@@ -186,7 +186,7 @@ export class PipelineWorker {
     if (this.active.size === 0) return;
     const held = await this.leases.renewAll(this.id, this.options.leaseMs);
     for (const [runId, { controller }] of this.active) {
-      if (!held.has(runId)) controller.abort();
+      if (!held.has(runId)) controller.abort(new Error('the run was cancelled or another worker took it over'));
     }
   }
 
@@ -203,7 +203,7 @@ export class PipelineWorker {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
       const abortAll = () => {
-        for (const { controller } of this.active.values()) controller.abort();
+        for (const { controller } of this.active.values()) controller.abort(new Error('the worker is shutting down'));
       };
       const grace = setTimeout(abortAll, this.options.graceMs);
       grace.unref();

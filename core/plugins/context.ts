@@ -81,9 +81,13 @@ export function pluginContext(input: BaseContextInput): PluginContext {
   return { pluginId: input.pluginId, tenantId: input.tenantId, config: input.config, logger, http: input.http, emit: emitTo(logger, input.emit) };
 }
 
+/** The signal of a call nothing will abort (an API call to a connector, a webhook verification). */
+export const neverAborted: AbortSignal = new AbortController().signal;
+
 export interface AgentContextInput extends BaseContextInput {
   tenantId: string;
   messaging?: AgentMessaging;
+  signal?: AbortSignal;
   connector: (connectorId: string, action: string, input: unknown, options?: ConnectorCallOptions) => Promise<unknown>;
 }
 
@@ -108,6 +112,7 @@ export function agentContext(input: AgentContextInput): AgentContext {
     },
     connector: async <T>(connectorId: string, action: string, actionInput: unknown, options?: ConnectorCallOptions) =>
       (await input.connector(connectorId, action, actionInput, options)) as T,
+    signal: input.signal ?? neverAborted,
   }) as AgentContext;
 }
 
@@ -115,8 +120,9 @@ export interface ConnectorContextInput extends BaseContextInput {
   tenantId: string;
   credentials: Record<string, unknown>;
   idempotencyKey?: string;
+  signal?: AbortSignal;
 }
 
 export function connectorContext(input: ConnectorContextInput): ConnectorContext {
-  return Object.freeze({ ...pluginContext(input), credentials: Object.freeze({ ...input.credentials }), idempotencyKey: input.idempotencyKey });
+  return Object.freeze({ ...pluginContext(input), credentials: Object.freeze({ ...input.credentials }), idempotencyKey: input.idempotencyKey, signal: input.signal ?? neverAborted });
 }

@@ -116,10 +116,10 @@ export function createHttpClient(options: HttpClientOptions): ClosableHttpClient
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
   const maxBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
 
-  function once(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, timeoutMs: number): Promise<Attempt> {
+  function once(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<Attempt> {
     return new Promise((resolve, reject) => {
       const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(url, { method, headers, agent: url.protocol === 'https:' ? agents.https : agents.http });
+      const req = transport.request(url, { method, headers, agent: url.protocol === 'https:' ? agents.https : agents.http, signal });
       const timer = setTimeout(() => req.destroy(new TimeoutSignal(`no answer within ${timeoutMs} ms`)), timeoutMs);
       req.on('error', (err) => {
         clearTimeout(timer);
@@ -183,12 +183,17 @@ export function createHttpClient(options: HttpClientOptions): ClosableHttpClient
         throw new PluginHttpError('HUB_ERR_PLUGIN_HTTP_BLOCKED', `refused to connect to ${url.host}: a private, loopback or otherwise non-public address`);
       }
 
+      const abortedByCaller = (signal: AbortSignal) =>
+        new PluginHttpError('HUB_ERR_PLUGIN_HTTP_FAILED', `${method} ${url.host}${url.pathname} aborted by the caller`, { retryable: false, cause: signal.reason });
       for (let attempt = 0; ; attempt++) {
         const backoff = Math.min(maxRetryDelayMs, 250 * 2 ** attempt);
+        // Also between retries: a backoff may outlast the caller's interest.
+        if (request.signal?.aborted) throw abortedByCaller(request.signal);
         let result: Attempt;
         try {
-          result = await once(url, method, headers, body, timeoutMs);
+          result = await once(url, method, headers, body, timeoutMs, request.signal);
         } catch (err) {
+          if (request.signal?.aborted) throw abortedByCaller(request.signal);
           if (isBlocked(err)) {
             throw new PluginHttpError('HUB_ERR_PLUGIN_HTTP_BLOCKED', `refused to connect to ${url.host}: it resolves to a private, loopback or otherwise non-public address`, { cause: err });
           }

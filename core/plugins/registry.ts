@@ -227,7 +227,7 @@ export class PluginRegistry implements AgentCatalog {
    * without it ctx.request/ctx.send fail with HUB_ERR_PLUGIN_MESSAGING_UNAVAILABLE.
    * Rejects with the agent's own error (PluginErrors keep their code and retryable flag).
    */
-  async runAgentTask(call: { tenantId: string; agentId: string; task: AgentTask; messaging?: AgentMessaging }): Promise<unknown> {
+  async runAgentTask(call: { tenantId: string; agentId: string; task: AgentTask; messaging?: AgentMessaging; signal?: AbortSignal }): Promise<unknown> {
     const { tenantId, agentId, task } = call;
     const record = this.requireReady(agentId, 'agent');
     const def = record.definition as AgentDefinition;
@@ -244,9 +244,11 @@ export class PluginRegistry implements AgentCatalog {
       http: this.httpFor(agentId),
       messaging: call.messaging,
       bindings: task.runId ? { runId: task.runId, stage: task.stage } : undefined,
+      signal: call.signal,
       connector: (connectorId, action, input, options) => this.runConnectorAction(tenantId, connectorId, action, input, {
         ...options,
         emit: call.messaging ? (e) => call.messaging!.emit(e) : undefined,
+        signal: call.signal,
       }),
     });
     return this.health.observe(agentId, 'agent', task.capability, async () => {
@@ -264,7 +266,7 @@ export class PluginRegistry implements AgentCatalog {
     connectorId: string,
     action: string,
     input: unknown,
-    options: ConnectorCallOptions & { emit?: ConnectorContext['emit']; inputRoot?: string } = {},
+    options: ConnectorCallOptions & { emit?: ConnectorContext['emit']; inputRoot?: string; signal?: AbortSignal } = {},
   ): Promise<unknown> {
     const record = this.requireReady(connectorId, 'connector');
     const def = record.definition as ConnectorDefinition;
@@ -313,7 +315,7 @@ export class PluginRegistry implements AgentCatalog {
     record: PluginRecord,
     tenantId: string,
     settings: { config: Record<string, unknown>; credentials: Record<string, unknown> },
-    options: ConnectorCallOptions & { emit?: ConnectorContext['emit'] },
+    options: ConnectorCallOptions & { emit?: ConnectorContext['emit']; signal?: AbortSignal },
   ): ConnectorContext {
     return connectorContext({
       pluginId: record.id,
@@ -324,6 +326,7 @@ export class PluginRegistry implements AgentCatalog {
       logger: this.logger,
       http: this.httpFor(record.id),
       emit: options.emit,
+      signal: options.signal,
     });
   }
 }

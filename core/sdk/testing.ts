@@ -42,6 +42,8 @@ export interface TestContextOptions<Config = Record<string, unknown>, Credential
   config?: Config;
   credentials?: Credentials;
   idempotencyKey?: string;
+  /** ctx.signal; abort it to test how the plugin stops (default: never aborted). */
+  signal?: AbortSignal;
   /** A client or a function answering each request; default: the hub's real client. */
   http?: HttpClient | HttpHandler;
   /** Answers ctx.request; without it ctx.request fails like outside a pipeline. */
@@ -88,6 +90,7 @@ export function createTestContext<Config = Record<string, unknown>, Credentials 
     config: (options.config ?? {}) as Config,
     credentials: (options.credentials ?? {}) as Credentials,
     idempotencyKey: options.idempotencyKey,
+    signal: options.signal ?? new AbortController().signal,
     logger,
     http,
     events,

@@ -8,8 +8,11 @@
 /** A JSON Schema (draft 2020-12 subset understood by ajv). */
 export type JsonSchema = Record<string, unknown>;
 
-/** The plugin API this hub implements; plugins declare a semver range against it in `hub`. */
-export const PLUGIN_API_VERSION = '1.0.0';
+/**
+ * The plugin API this hub implements; plugins declare a semver range against it in `hub`.
+ * 1.1.0 added ctx.signal (agents, connectors) and the `signal` option of ctx.http.request.
+ */
+export const PLUGIN_API_VERSION = '1.1.0';
 
 export interface PluginLogger {
   debug(obj: object | string, msg?: string): void;
@@ -45,6 +48,8 @@ export interface HttpRequestOptions {
    * when the server certainly did not process them (429, connection refused).
    */
   idempotent?: boolean;
+  /** Aborts the request and its retries; pass `ctx.signal` so a cancelled run stops waiting on the network. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -103,12 +108,22 @@ export interface AgentContext<Config = Record<string, unknown>> extends PluginCo
   send(agentId: string, message: AgentEvent): Promise<void>;
   /** Runs a connector action for the same tenant (its credentials stay with the hub). */
   connector<T = unknown>(connectorId: string, action: string, input: unknown, options?: ConnectorCallOptions): Promise<T>;
+  /**
+   * Aborted when the hub stops waiting for this task: the run was cancelled,
+   * the stage timed out, the worker lost the run, or the agent that asked
+   * for it stopped waiting. Pass it on (`ctx.http.request(url, { signal })`,
+   * the LLM SDKs' `signal` option) so abandoned work stops; the result of an
+   * aborted task is discarded.
+   */
+  signal: AbortSignal;
 }
 
 export interface ConnectorContext<Config = Record<string, unknown>, Credentials = Record<string, unknown>> extends PluginContext<Config> {
   credentials: Credentials;
   /** Set when the caller supplied one (e.g. an agent stage); send it to the provider where it supports idempotency. */
   idempotencyKey?: string;
+  /** The calling agent's ctx.signal when an agent runs the action; otherwise never aborted. */
+  signal: AbortSignal;
 }
 
 export interface CapabilityDefinition {

@@ -91,7 +91,7 @@ for (const { dialect, driver } of combos) {
       const pipeline = await createPipeline(hub, key, {
         name: 'timeouts',
         stages: [
-          { name: 'ask', agent: 'fx-requester', task: { capability: 'ask', input: { agent: 'fx-silent', capability: 'hang', timeoutMs: 300, logDir } }, retry: { attempts: 2, backoffMs: 20, jitter: false }, onError: 'continue' },
+          { name: 'ask', agent: 'fx-requester', task: { capability: 'ask', input: { agent: 'fx-silent', capability: 'hang', input: { logDir }, timeoutMs: 300, logDir } }, retry: { attempts: 2, backoffMs: 20, jitter: false }, onError: 'continue' },
           { name: 'flaky', agent: 'fx-tools', task: { capability: 'flaky', input: { succeedOnAttempt: 3 } }, retry: { attempts: 3, backoffMs: 10 } },
           { name: 'after', agent: 'fx-tools', needs: ['ask', 'flaky'], task: { capability: 'merge', input: { asked: { $ref: 'stages.ask.output.reply' }, flaky: { $ref: 'stages.flaky.output' } } } },
         ],
@@ -103,7 +103,9 @@ for (const { dialect, driver } of combos) {
       expect(ask).to.include({ status: 'failed', attempts: 2 });
       expect(ask.error).to.include({ code: 'HUB_ERR_AGENT_TIMEOUT' });
       expect(ask.error.message).to.contain('fx-silent did not reply within 300 ms');
-      expect(executions(run.id, 'ask')).to.have.length(2);
+      expect(executions(run.id, 'ask').filter((e) => e.capability === 'ask')).to.have.length(2);
+      // The asked agent's ctx.signal was aborted when the requester stopped waiting, once per attempt.
+      expect(executions(run.id, 'ask').filter((e) => e.capability === 'hang:aborted:HUB_ERR_AGENT_TIMEOUT')).to.have.length(2);
       expect(flaky).to.include({ status: 'completed', attempts: 3 });
       expect(after.output).to.deep.equal({ asked: null, flaky: { ok: true, attempt: 3 } });
       expect(done.messages.filter((m: { data: { kind: string } }) => m.data.kind === 'timeout')).to.have.length(2);
@@ -113,13 +115,14 @@ for (const { dialect, driver } of combos) {
       const pipeline = await createPipeline(hub, key, {
         name: 'stage timeout',
         stages: [
-          { name: 'hang', agent: 'fx-silent', task: { capability: 'hang' }, timeoutMs: 200 },
+          { name: 'hang', agent: 'fx-silent', task: { capability: 'hang', input: { logDir } }, timeoutMs: 200 },
           { name: 'never', agent: 'fx-tools', needs: ['hang'], task: { capability: 'noop' } },
         ],
       });
       const done = await waitForRun(hub, key, (await start(pipeline.id, {})).id);
       expect(done.status).to.equal('failed');
       expect(done.error).to.include({ code: 'HUB_ERR_STAGE_TIMEOUT', stage: 'hang' });
+      expect(executions(done.id, 'hang').map((e) => e.capability), "the agent's ctx.signal says why").to.deep.equal(['hang:aborted:HUB_ERR_STAGE_TIMEOUT']);
       expect(done.stages.map((s: { status: string }) => s.status)).to.deep.equal(['failed', 'skipped']);
     });
 
@@ -189,6 +192,8 @@ for (const { dialect, driver } of combos) {
       expect(later.status).to.equal('cancelled');
       expect(later.stages.map((s: { status: string }) => s.status)).to.deep.equal(['cancelled', 'cancelled']);
       expect(executions(run.id, 'next')).to.have.length(0);
+      // The agent saw its ctx.signal abort and stopped, instead of sleeping on for nobody.
+      expect(executions(run.id, 'slow').map((e) => e.capability)).to.deep.equal(['research', 'research:aborted']);
       expect(events.some((e) => e.runId === run.id && e.name === 'run.cancelled')).to.equal(true);
       await json(await hub.api(`/api/v1/runs/${run.id}/cancel`, { method: 'POST', key }), 409);
     });

@@ -109,7 +109,7 @@ forEachDialect('agent tasks through the registry', (db) => {
   it('gives the plugin nothing of the hub beyond its narrow context', async function () {
     // The connector reports what it received; the context keys are the SDK's and no more.
     const ctx = await plugins.getConnectorContext(tenantId, 'test-vault');
-    expect(Object.keys(ctx).sort()).to.deep.equal(['config', 'credentials', 'emit', 'http', 'idempotencyKey', 'logger', 'pluginId', 'tenantId']);
+    expect(Object.keys(ctx).sort()).to.deep.equal(['config', 'credentials', 'emit', 'http', 'idempotencyKey', 'logger', 'pluginId', 'signal', 'tenantId']);
     expect(Object.keys(ctx.http)).to.deep.equal(['request']);
     expect(Object.isFrozen(ctx)).to.equal(true);
     // The logger has the four SDK levels and nothing that leads to the hub's logger.

@@ -94,6 +94,24 @@ describe('plugin HTTP client', function () {
       expect(err.code).to.equal('HUB_ERR_PLUGIN_HTTP_TIMEOUT');
     });
 
+    it("stops on the caller's signal: an in-flight request, and no retry after it", async function () {
+      const slow = nock('https://api.example.com').get('/slow').times(3).delay(2000).reply(200, 'late');
+      const { waits, sleep } = recorder();
+      const client = createHttpClient({ timeoutMs: 5000, sleep });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('run cancelled')), 50);
+      const err = await client.request('https://api.example.com/slow', { retries: 2, signal: controller.signal }).catch((e) => e);
+      expect(err.code).to.equal('HUB_ERR_PLUGIN_HTTP_FAILED');
+      expect(err.options.retryable).to.equal(false);
+      expect(err.message).to.contain('aborted by the caller');
+      expect(waits, 'no retry after an abort').to.deep.equal([]);
+      expect(slow.pendingMocks()).to.have.length(1);
+      // An already aborted signal sends nothing at all.
+      const early = await client.request('https://api.example.com/slow', { signal: AbortSignal.abort() }).catch((e) => e);
+      expect(early.message).to.contain('aborted by the caller');
+      expect(slow.pendingMocks()).to.have.length(1);
+    });
+
     it('refuses non-http URLs', async function () {
       const client = createHttpClient({ timeoutMs: 100 });
       for (const url of ['file:///etc/passwd', 'ftp://example.com/x', 'not a url']) {

@@ -59,12 +59,14 @@ describe('plugin manifest check', function () {
   });
 
   it('checks the hub range against this hub\'s plugin API', function () {
-    expect(PLUGIN_API_VERSION).to.equal('1.0.0');
+    expect(PLUGIN_API_VERSION).to.equal('1.1.0');
     expect(isCompatible('^1.0.0')).to.equal(true);
+    expect(isCompatible('^1.1.0')).to.equal(true);
+    expect(isCompatible('^1.2.0')).to.equal(false);
     expect(isCompatible('>=1.0.0 <2')).to.equal(true);
     expect(isCompatible('^2.0.0')).to.equal(false);
     expect(isCompatible('~0.9.0')).to.equal(false);
     const problems = checkManifest({ ...agent(), hub: '^2.0.0' });
-    expect(problems).to.deep.equal([{ path: '/hub', message: 'range ^2.0.0 does not include this hub\'s plugin API 1.0.0' }]);
+    expect(problems).to.deep.equal([{ path: '/hub', message: 'range ^2.0.0 does not include this hub\'s plugin API 1.1.0' }]);
   });
 });

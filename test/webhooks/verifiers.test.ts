@@ -21,7 +21,7 @@ const vectors = JSON.parse(fs.readFileSync(new URL('../fixtures/webhooks/digisto
 };
 
 function ctxWith(credentials: Record<string, unknown>, config: Record<string, unknown> = {}): ConnectorContext {
-  return { pluginId: 't', tenantId: 't', config, credentials, logger: console, http: { request: async () => { throw new Error('no'); } }, emit: () => undefined };
+  return { pluginId: 't', tenantId: 't', config, credentials, logger: console, http: { request: async () => { throw new Error('no'); } }, emit: () => undefined, signal: new AbortController().signal };
 }
 
 function form(fields: Record<string, string>): Buffer {
