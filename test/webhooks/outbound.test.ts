@@ -82,6 +82,12 @@ forEachDialect('webhooks: outbound', (database) => {
     expect((await patch(withSales, { eventTypes: ['sale.recorded', 'run.failed'] })).status).to.equal(403);
     expect((await json(await hub.api(`/api/v1/subscriptions/${sub.id}`, { key: writeOnly }), 200)).url).to.equal('https://hooks.example.com/scoped');
     expect((await json(await patch(withSales, { url: 'https://hooks.example.com/moved' }), 200)).url).to.equal('https://hooks.example.com/moved');
+    // Deliveries keep the payloads: reading them needs the events' scope too.
+    const readDeliveries = (k: string) => hub.api(`/api/v1/subscriptions/${sub.id}/deliveries`, { key: k });
+    expect((await readDeliveries(writeOnly)).status).to.equal(403);
+    expect((await hub.api(`/api/v1/subscriptions/${sub.id}/deliveries/msg_none`, { key: writeOnly })).status).to.equal(403);
+    const { key: readerWithSales } = await hub.tenant('out-a', ['subscriptions:read', 'sales:read']);
+    expect((await readDeliveries(readerWithSales)).status).to.equal(200);
     expect((await hub.api(`/api/v1/subscriptions/${sub.id}`, { method: 'DELETE', key: withSales })).status).to.equal(204);
   });
 

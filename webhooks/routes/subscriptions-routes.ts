@@ -16,17 +16,6 @@ import { generateWebhookSecret, isValidWebhookSecret } from '../verify/standard-
 
 const eventTypes = { type: 'array', items: { type: 'string', enum: ['*', ...hubEventNames] }, minItems: 1, maxItems: 50, uniqueItems: true };
 const url = { type: 'string', minLength: 8, maxLength: 2048 };
-
-/** A subscription receives its events' payloads, so naming an event needs the scope to read it (`*` needs them all). */
-function checkEventScopes(principal: Principal, types: string[]): void {
-  for (const type of types) {
-    const needed = type === '*' ? eventReadScopes : [eventReadScope(type as HubEventName)];
-    const missing = needed.find((scope) => !hasScope(principal.scopes, scope));
-    if (missing) {
-      throw new HubError('HUB_ERR_AUTH_SCOPE', { message: `Subscribing to ${type} needs the scope ${missing}`, details: { requiredScope: missing } });
-    }
-  }
-}
 const secret = { type: 'string', minLength: 10, maxLength: 200, description: '`whsec_` + base64 of 24-64 random bytes; generated when omitted' };
 const description = { type: 'string', maxLength: 500 };
 const subParams = {
@@ -40,6 +29,21 @@ export interface SubscriptionsRoutesDeps {
   subscriptions: SubscriptionsStore;
   deliveries: DeliveriesStore;
   nudge(): void;
+}
+
+/**
+ * A subscription hands its events' payloads to its URL, and its deliveries
+ * keep them: naming an event, or reading deliveries of it, needs the scope
+ * that reads the event on the API (`*` needs them all).
+ */
+function checkEventScopes(principal: Principal, types: string[], doing = 'Subscribing to'): void {
+  for (const type of types) {
+    const needed = type === '*' ? eventReadScopes : [eventReadScope(type as HubEventName)];
+    const missing = needed.find((scope) => !hasScope(principal.scopes, scope));
+    if (missing) {
+      throw new HubError('HUB_ERR_AUTH_SCOPE', { message: `${doing} ${type} needs the scope ${missing}`, details: { requiredScope: missing } });
+    }
+  }
 }
 
 export function subscriptionsRoutes(deps: SubscriptionsRoutesDeps): RouteSpec[] {
@@ -134,7 +138,9 @@ export function subscriptionsRoutes(deps: SubscriptionsRoutesDeps): RouteSpec[] 
       query: { type: 'object', properties: { ...common.pageQuery.properties, status: { type: 'string', enum: ['pending', 'succeeded', 'dead'] } }, additionalProperties: false },
       responses: { 200: { description: 'A page of deliveries' } },
       handler: async ({ params, query, principal }) => {
-        if (!(await subscriptions.get(principal.tenantId, params.id))) throw notFound();
+        const sub = await subscriptions.get(principal.tenantId, params.id);
+        if (!sub) throw notFound();
+        checkEventScopes(principal, sub.eventTypes, 'Reading deliveries of');
         return { body: await deliveries.list(principal.tenantId, params.id, query) };
       },
     }),
@@ -143,6 +149,9 @@ export function subscriptionsRoutes(deps: SubscriptionsRoutesDeps): RouteSpec[] 
       summary: 'One delivery with its payload and every attempt (status code, latency, error)', params: subParams,
       responses: { 200: { description: 'The delivery' } },
       handler: async ({ params, principal }) => {
+        const sub = await subscriptions.get(principal.tenantId, params.id);
+        if (!sub) throw new HubError('HUB_ERR_NOT_FOUND', { message: 'No such delivery' });
+        checkEventScopes(principal, sub.eventTypes, 'Reading deliveries of');
         const d = await deliveries.get(principal.tenantId, params.id, params.deliveryId);
         if (!d) throw new HubError('HUB_ERR_NOT_FOUND', { message: 'No such delivery' });
         return { body: d };
