@@ -81,8 +81,14 @@ export function pluginContext(input: BaseContextInput): PluginContext {
   return { pluginId: input.pluginId, tenantId: input.tenantId, config: input.config, logger, http: input.http, emit: emitTo(logger, input.emit) };
 }
 
-/** The signal of a call nothing will abort (an API call to a connector, a webhook verification). */
-export const neverAborted: AbortSignal = new AbortController().signal;
+/**
+ * The signal of a call nothing will abort (an API call to a connector, a
+ * webhook verification). One per call, not a shared one: listeners a plugin
+ * adds and never removes then go away with the call.
+ */
+export function unabortedSignal(): AbortSignal {
+  return new AbortController().signal;
+}
 
 export interface AgentContextInput extends BaseContextInput {
   tenantId: string;
@@ -112,7 +118,7 @@ export function agentContext(input: AgentContextInput): AgentContext {
     },
     connector: async <T>(connectorId: string, action: string, actionInput: unknown, options?: ConnectorCallOptions) =>
       (await input.connector(connectorId, action, actionInput, options)) as T,
-    signal: input.signal ?? neverAborted,
+    signal: input.signal ?? unabortedSignal(),
   }) as AgentContext;
 }
 
@@ -124,5 +130,5 @@ export interface ConnectorContextInput extends BaseContextInput {
 }
 
 export function connectorContext(input: ConnectorContextInput): ConnectorContext {
-  return Object.freeze({ ...pluginContext(input), credentials: Object.freeze({ ...input.credentials }), idempotencyKey: input.idempotencyKey, signal: input.signal ?? neverAborted });
+  return Object.freeze({ ...pluginContext(input), credentials: Object.freeze({ ...input.credentials }), idempotencyKey: input.idempotencyKey, signal: input.signal ?? unabortedSignal() });
 }

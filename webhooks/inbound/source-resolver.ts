@@ -12,7 +12,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../core/db/knex.js';
 import type { ConnectorContext, WebhookDefinition } from '../../core/sdk/index.js';
-import { neverAborted } from '../../core/plugins/context.js';
+import { unabortedSignal } from '../../core/plugins/context.js';
 import { TenantsRepo } from '../../core/db/repos/tenants-repo.js';
 import type { Logger } from '../../core/logger.js';
 import { GenericSourcesStore, genericNormalize, genericVerify } from '../generic/generic-sources.js';
@@ -39,7 +39,7 @@ function bareContext(pluginId: string, tenantId: string, logger: Logger): Connec
     pluginId, tenantId, config: {}, credentials: {}, logger,
     http: { request: async () => { throw new Error('no HTTP during webhook verification'); } },
     emit: () => undefined,
-    signal: neverAborted,
+    signal: unabortedSignal(),
   };
 }
 

@@ -24,6 +24,14 @@ const pipelineSchema = {
 };
 const siteId = { ...common.siteId, description: 'Site key: per-site concurrency limit and the site:<id> room' };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+const batchSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, pipelineId: { type: 'string' }, total: { type: 'integer' }, createdAt: { type: 'string' },
+    counts: { type: 'object', properties: Object.fromEntries(runStatuses.map((s) => [s, { type: 'integer' }])) },
+  },
+  required: ['id', 'pipelineId', 'total', 'counts'],
+};
 
 /** The Idempotency-Key header of a start (single or bulk), if any; a malformed one is a 400. */
 function idempotencyKeyOf(ctx: Context): string | undefined {
@@ -33,14 +41,6 @@ function idempotencyKeyOf(ctx: Context): string | undefined {
   }
   return key || undefined;
 }
-const batchSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' }, pipelineId: { type: 'string' }, total: { type: 'integer' }, createdAt: { type: 'string' },
-    counts: { type: 'object', properties: Object.fromEntries(runStatuses.map((s) => [s, { type: 'integer' }])) },
-  },
-  required: ['id', 'pipelineId', 'total', 'counts'],
-};
 
 export function pipelinesRoutes(deps: { runtime: Runtime }): RouteSpec[] {
   const { runtime } = deps;
