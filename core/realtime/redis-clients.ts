@@ -40,7 +40,9 @@ function safePublisher(client: Redis, logger: Logger): Redis {
 }
 
 export function realtimeRedis(base: Redis, logger: Logger, withSubscriber: boolean): RealtimeRedis {
-  const options = { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false };
+  // Not auto-pipelined like the runtime's client: the adapter issues commands while it closes,
+  // and an auto-pipelined command queued behind QUIT fails instead of being sent.
+  const options = { enableOfflineQueue: true, maxRetriesPerRequest: 2, lazyConnect: false, enableAutoPipelining: false };
   const pubClient = base.duplicate(options);
   const subClient = withSubscriber ? base.duplicate({ ...options, maxRetriesPerRequest: null }) : undefined;
   for (const c of [pubClient, subClient]) c?.on('error', (err: Error) => logger.debug({ err: err.message }, 'realtime redis error'));
