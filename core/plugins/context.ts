@@ -82,12 +82,15 @@ export function pluginContext(input: BaseContextInput): PluginContext {
 }
 
 /**
- * The signal of a call nothing will abort (an API call to a connector, a
- * webhook verification). One per call, not a shared one: listeners a plugin
- * adds and never removes then go away with the call.
+ * ctx.signal's getter: the caller's signal, or for a call nothing will abort
+ * (an API call to a connector, a webhook verification) one made on first
+ * read. Made lazily because most calls never read it and an AbortController
+ * costs a few microseconds on the webhook path; one per call, not a shared
+ * one, so listeners a plugin never removes go away with the call.
  */
-export function unabortedSignal(): AbortSignal {
-  return new AbortController().signal;
+export function signalGetter(given: AbortSignal | undefined): () => AbortSignal {
+  let signal = given;
+  return () => (signal ??= new AbortController().signal);
 }
 
 export interface AgentContextInput extends BaseContextInput {
@@ -101,6 +104,7 @@ export interface AgentContextInput extends BaseContextInput {
 export function agentContext(input: AgentContextInput): AgentContext {
   const messaging = input.messaging;
   const logger = pluginLogger(input);
+  const signal = signalGetter(input.signal);
   return Object.freeze({
     pluginId: input.pluginId,
     tenantId: input.tenantId,
@@ -118,7 +122,9 @@ export function agentContext(input: AgentContextInput): AgentContext {
     },
     connector: async <T>(connectorId: string, action: string, actionInput: unknown, options?: ConnectorCallOptions) =>
       (await input.connector(connectorId, action, actionInput, options)) as T,
-    signal: input.signal ?? unabortedSignal(),
+    get signal() {
+      return signal();
+    },
   }) as AgentContext;
 }
 
@@ -130,5 +136,13 @@ export interface ConnectorContextInput extends BaseContextInput {
 }
 
 export function connectorContext(input: ConnectorContextInput): ConnectorContext {
-  return Object.freeze({ ...pluginContext(input), credentials: Object.freeze({ ...input.credentials }), idempotencyKey: input.idempotencyKey, signal: input.signal ?? unabortedSignal() });
+  const signal = signalGetter(input.signal);
+  return Object.freeze({
+    ...pluginContext(input),
+    credentials: Object.freeze({ ...input.credentials }),
+    idempotencyKey: input.idempotencyKey,
+    get signal() {
+      return signal();
+    },
+  });
 }

@@ -52,6 +52,12 @@ for (const { dialect, driver } of combos) {
     const start = async (pipelineId: string, body: unknown, headers: Record<string, string> = {}, status = 201) =>
       json(await hub.api(`/api/v1/pipelines/${pipelineId}/runs`, { method: 'POST', key, json: body, headers }), status);
     const executions = (runId: string, stage?: string) => readExecutions(logDir).filter((e) => e.runId === runId && (!stage || e.stage === stage));
+    /** The capabilities recorded for a run's stage once `count` of them match (an agent's abort lands on its own clock), or what is there after 5 s. */
+    const recordedOnce = async (runId: string, stage: string, capability: string, count: number) => {
+      const matching = () => executions(runId, stage).filter((e) => e.capability === capability);
+      for (let i = 0; i < 100 && matching().length < count; i++) await new Promise((r) => setTimeout(r, 50));
+      return matching();
+    };
 
     it('completes a 5-stage pipeline with a parallel branch; outputs flow between stages', async function () {
       const pipeline = await createPipeline(hub, key, fiveStagePipeline());
@@ -105,7 +111,7 @@ for (const { dialect, driver } of combos) {
       expect(ask.error.message).to.contain('fx-silent did not reply within 300 ms');
       expect(executions(run.id, 'ask').filter((e) => e.capability === 'ask')).to.have.length(2);
       // The asked agent's ctx.signal was aborted when the requester stopped waiting, once per attempt.
-      expect(executions(run.id, 'ask').filter((e) => e.capability === 'hang:aborted:HUB_ERR_AGENT_TIMEOUT')).to.have.length(2);
+      expect(await recordedOnce(run.id, 'ask', 'hang:aborted:HUB_ERR_AGENT_TIMEOUT', 2)).to.have.length(2);
       expect(flaky).to.include({ status: 'completed', attempts: 3 });
       expect(after.output).to.deep.equal({ asked: null, flaky: { ok: true, attempt: 3 } });
       expect(done.messages.filter((m: { data: { kind: string } }) => m.data.kind === 'timeout')).to.have.length(2);
@@ -193,6 +199,7 @@ for (const { dialect, driver } of combos) {
       expect(later.stages.map((s: { status: string }) => s.status)).to.deep.equal(['cancelled', 'cancelled']);
       expect(executions(run.id, 'next')).to.have.length(0);
       // The agent saw its ctx.signal abort and stopped, instead of sleeping on for nobody.
+      expect(await recordedOnce(run.id, 'slow', 'research:aborted', 1)).to.have.length(1);
       expect(executions(run.id, 'slow').map((e) => e.capability)).to.deep.equal(['research', 'research:aborted']);
       expect(events.some((e) => e.runId === run.id && e.name === 'run.cancelled')).to.equal(true);
       await json(await hub.api(`/api/v1/runs/${run.id}/cancel`, { method: 'POST', key }), 409);

@@ -12,7 +12,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../core/db/knex.js';
 import type { ConnectorContext, WebhookDefinition } from '../../core/sdk/index.js';
-import { unabortedSignal } from '../../core/plugins/context.js';
+import { signalGetter } from '../../core/plugins/context.js';
 import { TenantsRepo } from '../../core/db/repos/tenants-repo.js';
 import type { Logger } from '../../core/logger.js';
 import { GenericSourcesStore, genericNormalize, genericVerify } from '../generic/generic-sources.js';
@@ -35,11 +35,14 @@ export const GENERIC_CONNECTOR = 'generic';
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 function bareContext(pluginId: string, tenantId: string, logger: Logger): ConnectorContext {
+  const signal = signalGetter(undefined);
   return {
     pluginId, tenantId, config: {}, credentials: {}, logger,
     http: { request: async () => { throw new Error('no HTTP during webhook verification'); } },
     emit: () => undefined,
-    signal: unabortedSignal(),
+    get signal() {
+      return signal();
+    },
   };
 }
 
