@@ -49,6 +49,14 @@ export class PluginSettingsService {
   private readonly rows: LRUCache<string, PluginSettingsRow | { none: true }> | undefined;
   /** Validated config JSON per settings row (or per plugin without one); see validatedConfig. */
   private readonly configJson = new WeakMap<object, string>();
+  /**
+   * Decrypted credentials per settings row, frozen: decrypted once per row as
+   * read, not on every call (every inbound webhook asks for them). The entry
+   * lives exactly as long as the cached row, so a credential change through
+   * the API applies to the next call, as without it. Memory only: the
+   * stored credentials stay encrypted.
+   */
+  private readonly plainCredentials = new WeakMap<object, Readonly<Record<string, unknown>>>();
 
   constructor(db: Db, private readonly keyring: Keyring, cacheMs = 0) {
     this.repo = new PluginSettingsRepo(db);
@@ -79,6 +87,15 @@ export class PluginSettingsService {
       this.configJson.set(key, json);
     }
     return JSON.parse(json) as Record<string, unknown>;
+  }
+
+  private decryptedCredentials(tenantId: string, pluginId: string, row: PluginSettingsRow): Readonly<Record<string, unknown>> {
+    let plain = this.plainCredentials.get(row);
+    if (!plain) {
+      plain = Object.freeze(decryptJson<Record<string, unknown>>(this.keyring, row.credentialsCiphertext!, aad(tenantId, pluginId)));
+      this.plainCredentials.set(row, plain);
+    }
+    return plain;
   }
 
   private async cachedRow(tenantId: string, pluginId: string): Promise<PluginSettingsRow | undefined> {
@@ -148,7 +165,7 @@ export class PluginSettingsService {
     const config = this.validatedConfig(record, row);
     let credentials: Record<string, unknown> = {};
     if (record.kind === 'connector') {
-      if (row?.credentialsCiphertext) credentials = decryptJson(this.keyring, row.credentialsCiphertext, aad(tenantId, record.id));
+      if (row?.credentialsCiphertext) credentials = this.decryptedCredentials(tenantId, record.id, row);
       const validate = record.schemas?.credentials;
       if (validate && !validate(credentials)) {
         throw new HubError('HUB_ERR_PLUGIN_NOT_CONFIGURED', {
