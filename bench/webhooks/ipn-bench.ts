@@ -6,7 +6,7 @@
  * correctly signed IPN, so each 200 means verified + stored (request, event,
  * outbox row committed). After each target the stored event count is checked
  * against the 2xx count. The outbox relay (ledger, notifications, trigger
- * rules) runs in the hub process too; after each level the bench prints its
+ * rules) runs where the target puts it (below); after each level the bench prints its
  * backlog and waits until it has caught up before the next level, then the
  * CPU time per stored IPN over the level and the catch-up: hub, PostgreSQL
  * (and the hub's own backends apart), this process (autocannon), the rest of

@@ -7,7 +7,7 @@
  * distinct keys, and disconnects the others: the same bound a revoked key
  * has on the REST API, whichever hub process revoked it.
  */
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import { ApiKeysRepo } from '../db/repos/api-keys-repo.js';
@@ -24,7 +24,7 @@ export function startRevokedKeySweep(io: Server, db: Db, logger: Logger, interva
   let running: Promise<number> | undefined;
 
   async function pass(): Promise<number> {
-    const byKey = new Map<string, Array<{ disconnect(close: boolean): unknown; emit(ev: string, payload: unknown): unknown }>>();
+    const byKey = new Map<string, Socket[]>();
     for (const socket of io.of('/').sockets.values()) {
       const { principal } = socket.data as SocketData;
       if (principal?.kind !== 'api_key' || !principal.subject.startsWith(KEY_SUBJECT)) continue;
